@@ -1,0 +1,5 @@
+from . import transforms  # noqa: F401
+from .crack_dataset import CrackDataError, CrackDataset, check_crack_pair
+from .split import select_split
+
+__all__ = ['CrackDataError', 'CrackDataset', 'check_crack_pair', 'select_split']

@@ -1,0 +1,186 @@
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import mmengine
+import numpy as np
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+from PIL import Image
+
+from .split import select_split
+
+#: Mask values a crack mask may hold: background, crack and ignore.
+VALID_MASK_VALUES = (0, 1, 255)
+#: Converter named in every error about the layout or mask values.
+CONVERTER_HINT = ('Convert the set with tools/dataset_converters/ (e.g. '
+                  '`python tools/dataset_converters/folder.py IMAGES MASKS '
+                  'OUT` for 0/255, 0/1 or RGB masks)')
+
+
+class CrackDataError(ValueError):
+    """A crack dataset on disk that mmcrack cannot train or test on."""
+
+
+def check_crack_pair(img_path: str, seg_map_path: str) -> None:
+    """Check that an image and its crack mask can be used as they are.
+
+    The mask must be a single-channel image holding only 0 (background),
+    1 (crack) and 255 (ignore), the same size as the image; both files must
+    be readable.
+
+    Raises:
+        CrackDataError: naming the file, what was found and how to fix it.
+    """
+    try:
+        with Image.open(img_path) as img:
+            img_size = img.size
+    except (OSError, SyntaxError) as err:
+        raise CrackDataError(
+            f'Cannot read image {img_path}: {err}. Remove or replace the file.'
+        ) from err
+    try:
+        with Image.open(seg_map_path) as mask_file:
+            mask = np.asarray(mask_file)
+    except (OSError, SyntaxError) as err:
+        raise CrackDataError(
+            f'Cannot read mask {seg_map_path}: {err}. Remove or replace the '
+            'file.') from err
+    if mask.ndim != 2:
+        raise CrackDataError(
+            f'Mask {seg_map_path} has shape {mask.shape}: crack masks must be '
+            'single-channel with 0 = background, 1 = crack, 255 = ignore. '
+            f'{CONVERTER_HINT}.')
+    values = np.unique(mask)
+    unexpected = np.setdiff1d(values, VALID_MASK_VALUES)
+    if unexpected.size:
+        raise CrackDataError(
+            f'Mask {seg_map_path} holds values {values.tolist()}; crack masks '
+            'hold only 0 (background), 1 (crack) and 255 (ignore). 0/255 '
+            f'masks are the usual cause. {CONVERTER_HINT}.')
+    mask_size = (mask.shape[1], mask.shape[0])
+    if mask_size != img_size:
+        raise CrackDataError(
+            f'Image {img_path} is {img_size[0]}x{img_size[1]} (WxH) but its '
+            f'mask {seg_map_path} is {mask_size[0]}x{mask_size[1]}: every '
+            'mask must have the size of its image.')
+
+
+@DATASETS.register_module()
+class CrackDataset(BaseSegDataset):
+    """Binary crack segmentation dataset: ``background`` and ``crack``.
+
+    The layout is the one every mmcrack converter writes::
+
+        data_root/
+            images/<stem>.jpg (or .png)
+            masks/<stem>.png     single channel: 0 background, 1 crack,
+                                 255 ignore; same size as the image
+            splits/<split>.txt   optional: one stem per line
+
+    Which stems form the dataset is decided, in this order, by ``ann_file``
+    (a list of stems, as in :class:`BaseSegDataset`), else by ``split`` with
+    the deterministic rule of :func:`mmcrack.datasets.split.select_split`
+    (every ``val_every``-th sorted stem is validation), else all images.
+
+    With ``check_files=True`` every image/mask pair is checked when the dataset
+    is built (see :func:`check_crack_pair`), so a 0/255 mask, an RGB mask, a
+    size mismatch, an unreadable file or an empty split stops the run before
+    training starts, with a message that names the file and the fix.
+
+    Args:
+        img_suffix (str | Sequence[str]): Image file endings.
+            Defaults to ('.jpg', '.png').
+        seg_map_suffix (str): Mask file ending. Defaults to '.png'.
+        split (str, optional): 'train', 'val' or None (every image); used
+            only without ``ann_file``. Defaults to None.
+        val_every (int): With ``split``, every ``val_every``-th sorted stem
+            goes to 'val'. Defaults to 5.
+        check_files (bool): Check every pair when the dataset is built.
+            Defaults to True.
+        **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`.
+    """
+    METAINFO = dict(
+        classes=('background', 'crack'), palette=[[0, 0, 0], [255, 0, 0]])
+
+    def __init__(self,
+                 img_suffix: Union[str, Sequence[str]] = ('.jpg', '.png'),
+                 seg_map_suffix: str = '.png',
+                 split: Optional[str] = None,
+                 val_every: int = 5,
+                 check_files: bool = True,
+                 **kwargs) -> None:
+        self.split = split
+        self.val_every = val_every
+        self.check_files = check_files
+        kwargs.setdefault('reduce_zero_label', False)
+        if kwargs['reduce_zero_label']:
+            raise CrackDataError(
+                'CrackDataset needs reduce_zero_label=False: 0 is the '
+                'background class of a crack mask.')
+        super().__init__(
+            img_suffix=(img_suffix, ) if isinstance(img_suffix, str) else
+            tuple(img_suffix),
+            seg_map_suffix=seg_map_suffix,
+            **kwargs)
+
+    def _image_stems(self, img_dir: str) -> dict:
+        """Map each image stem under ``img_dir`` to its file name."""
+        if not osp.isdir(img_dir):
+            raise CrackDataError(
+                f'Image folder {img_dir} does not exist. Check data_root and '
+                f'data_prefix in the config. {CONVERTER_HINT}.')
+        stems = {}
+        for name in mmengine.scandir(
+                img_dir, suffix=self.img_suffix, recursive=True):
+            stem = osp.splitext(name)[0]
+            if stem in stems:
+                raise CrackDataError(
+                    f'Images {stems[stem]} and {name} in {img_dir} share the '
+                    f'stem {stem}: keep one image per stem.')
+            stems[stem] = name
+        return stems
+
+    def load_data_list(self) -> List[dict]:
+        """Collect image/mask pairs, select the split and check every pair."""
+        img_dir = self.data_prefix.get('img_path', '')
+        ann_dir = self.data_prefix.get('seg_map_path')
+        images = self._image_stems(img_dir)
+        if self.ann_file:
+            wanted = mmengine.list_from_file(self.ann_file)
+            missing = [s for s in wanted if s not in images]
+            if missing:
+                raise CrackDataError(
+                    f'{len(missing)} stems listed in {self.ann_file} have no '
+                    f'image in {img_dir} (first: {missing[0]}).')
+            stems = wanted
+        else:
+            stems = select_split(sorted(images), self.split, self.val_every)
+        if not stems:
+            raise CrackDataError(
+                f'No images for split {self.split!r} in {img_dir} (endings '
+                f'{self.img_suffix}, ann_file {self.ann_file!r}). '
+                f'{CONVERTER_HINT}.')
+        data_list = []
+        progress = (
+            mmengine.ProgressBar(len(stems))
+            if self.check_files and len(stems) >= 1000 else None)
+        for stem in stems:
+            data_info = dict(
+                img_path=osp.join(img_dir, images[stem]),
+                label_map=self.label_map,
+                reduce_zero_label=self.reduce_zero_label,
+                seg_fields=[])
+            if ann_dir is not None:
+                data_info['seg_map_path'] = osp.join(
+                    ann_dir, stem + self.seg_map_suffix)
+                if self.check_files:
+                    if not osp.isfile(data_info['seg_map_path']):
+                        raise CrackDataError(
+                            f'Image {data_info["img_path"]} has no mask '
+                            f'{data_info["seg_map_path"]}.')
+                    check_crack_pair(data_info['img_path'],
+                                     data_info['seg_map_path'])
+            if progress is not None:
+                progress.update()
+            data_list.append(data_info)
+        return data_list

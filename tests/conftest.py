@@ -1,0 +1,27 @@
+"""Shared fixtures: the repository root and the real crack data beside it."""
+from pathlib import Path
+
+import pytest
+
+import mmcrack  # noqa: F401  (registers modules, applies compat fixes)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT / '..' / 'shared' / 'data'
+
+
+def shared_data_dir(name: str) -> Path:
+    """Path of ``../shared/data/<name>``; skips the test when it is absent."""
+    path = SHARED_DATA / name
+    if not (path / 'images').is_dir():
+        pytest.skip(f'real crack data {path} is not available')
+    return path
+
+
+@pytest.fixture
+def cracksc_dir() -> Path:
+    return shared_data_dir('cracksc')
+
+
+@pytest.fixture
+def cfd_dir() -> Path:
+    return shared_data_dir('cfd')
