@@ -1,0 +1,107 @@
+"""Test (and evaluate) a segmentor: MMSegmentation's ``tools/test.py``.
+
+Arguments and behaviour are those of ``mmseg/tools/test.py``, with mmcrack
+loaded; the run ends by printing the metrics and the file they were saved
+to, and where the painted predictions went with ``--show-dir``.
+"""
+import argparse
+import json
+import os.path as osp
+
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+
+import mmcrack  # noqa: F401
+from mmcrack.utils.tool_utils import (add_runner_args, load_config,
+                                      parse_runner_args)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='MMSeg test (and eval) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir',
+        help='the directory the evaluation metrics are dumped to as json')
+    parser.add_argument(
+        '--out',
+        type=str,
+        help='the directory to save output predictions for offline '
+        'evaluation')
+    parser.add_argument(
+        '--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir',
+        help='directory where painted images (prediction overlays) are '
+        'saved, in its vis_data/vis_image/ folder')
+    parser.add_argument(
+        '--show-interval',
+        type=int,
+        default=1,
+        help='with --show/--show-dir, paint every N-th test image')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--tta', action='store_true', help='Test time augmentation')
+    add_runner_args(parser)
+    return parse_runner_args(parser)
+
+
+def trigger_visualization_hook(cfg, args):
+    default_hooks = cfg.default_hooks
+    if 'visualization' not in default_hooks:
+        raise RuntimeError(
+            'VisualizationHook must be included in default_hooks: add '
+            '"visualization=dict(type=\'SegVisualizationHook\')"')
+    visualization_hook = default_hooks['visualization']
+    visualization_hook['draw'] = True
+    visualization_hook['interval'] = args.show_interval
+    if args.show:
+        visualization_hook['show'] = True
+        visualization_hook['wait_time'] = args.wait_time
+    if args.show_dir:
+        cfg.visualizer['save_dir'] = args.show_dir
+    return cfg
+
+
+def main():
+    args = parse_args()
+
+    cfg = load_config(args)
+
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(
+            f'Checkpoint {args.checkpoint} does not exist; tools/train.py '
+            'writes them to its work dir (see last_checkpoint there).')
+    cfg.load_from = args.checkpoint
+
+    if args.show or args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+
+    if args.tta:
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+
+    if args.out is not None:
+        cfg.test_evaluator['output_dir'] = args.out
+        cfg.test_evaluator['keep_results'] = True
+
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+
+    metrics_file = osp.join(runner.log_dir, f'{runner.timestamp}.json')
+    print_log(
+        'Test metrics: ' + json.dumps(metrics, default=float) +
+        f'\nMetrics saved to {osp.abspath(metrics_file)}',
+        logger='current')
+    if args.show_dir:
+        print_log(
+            'Prediction overlays saved to '
+            f'{osp.abspath(osp.join(args.show_dir, "vis_data", "vis_image"))}',
+            logger='current')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,74 @@
+"""Train a segmentor: MMSegmentation's ``tools/train.py`` with mmcrack loaded.
+
+Arguments and behaviour are those of ``mmseg/tools/train.py``; in addition
+mmcrack is imported (its compatibility fixes and modules), misspelt top-level
+config keys are reported before anything runs, and the run ends with a line
+saying where the checkpoints and logs are.
+"""
+import argparse
+import logging
+import os.path as osp
+
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+from mmseg.registry import RUNNERS
+
+import mmcrack  # noqa: F401
+from mmcrack.utils.tool_utils import (add_runner_args, load_config,
+                                      parse_runner_args)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a segmentor')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        default=False,
+        help='resume from the latest checkpoint in the work_dir automatically')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        default=False,
+        help='enable automatic-mixed-precision training')
+    add_runner_args(parser)
+    return parse_runner_args(parser)
+
+
+def main():
+    args = parse_args()
+
+    cfg = load_config(args)
+
+    if args.amp is True:
+        optim_wrapper = cfg.optim_wrapper.type
+        if optim_wrapper == 'AmpOptimWrapper':
+            print_log(
+                'AMP training is already enabled in your config.',
+                logger='current',
+                level=logging.WARNING)
+        else:
+            assert optim_wrapper == 'OptimWrapper', (
+                '`--amp` is only supported when the optimizer wrapper type is '
+                f'`OptimWrapper` but got {optim_wrapper}.')
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.loss_scale = 'dynamic'
+
+    cfg.resume = args.resume
+
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
+
+    runner.train()
+    print_log(
+        f'Training finished. Checkpoints: {osp.abspath(cfg.work_dir)} '
+        f'(last_checkpoint names the latest); logs and scalars: '
+        f'{osp.abspath(runner.log_dir)}',
+        logger='current')
+
+
+if __name__ == '__main__':
+    main()
