@@ -2,8 +2,12 @@
 from pathlib import Path
 
 import pytest
+from mmengine.registry import init_default_scope
 
 import mmcrack  # noqa: F401  (registers modules, applies compat fixes)
+
+# Build transforms, models and metrics by their mmseg names, as configs do.
+init_default_scope('mmseg')
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT / '..' / 'shared' / 'data'

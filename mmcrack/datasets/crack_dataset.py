@@ -21,12 +21,16 @@ class CrackDataError(ValueError):
     """A crack dataset on disk that mmcrack cannot train or test on."""
 
 
-def check_crack_pair(img_path: str, seg_map_path: str) -> None:
+def check_crack_pair(img_path: str,
+                     seg_map_path: str,
+                     allow_ignore_without_crack: bool = False) -> None:
     """Check that an image and its crack mask can be used as they are.
 
     The mask must be a single-channel image holding only 0 (background),
     1 (crack) and 255 (ignore), the same size as the image; both files must
-    be readable.
+    be readable. A mask holding 255 but no 1 is refused unless
+    ``allow_ignore_without_crack``: it is almost always a 0/255 mask whose
+    cracks would silently be ignored.
 
     Raises:
         CrackDataError: naming the file, what was found and how to fix it.
@@ -57,6 +61,12 @@ def check_crack_pair(img_path: str, seg_map_path: str) -> None:
             f'Mask {seg_map_path} holds values {values.tolist()}; crack masks '
             'hold only 0 (background), 1 (crack) and 255 (ignore). 0/255 '
             f'masks are the usual cause. {CONVERTER_HINT}.')
+    if 255 in values and 1 not in values and not allow_ignore_without_crack:
+        raise CrackDataError(
+            f'Mask {seg_map_path} holds 0 and 255 but no 1: this looks like a '
+            '0/255 mask, whose cracks would be ignored (255 = ignore). '
+            f'{CONVERTER_HINT}. If 255 really marks ignored pixels in a '
+            'crack-free image, set allow_ignore_without_crack=True.')
     mask_size = (mask.shape[1], mask.shape[0])
     if mask_size != img_size:
         raise CrackDataError(
@@ -97,6 +107,9 @@ class CrackDataset(BaseSegDataset):
             goes to 'val'. Defaults to 5.
         check_files (bool): Check every pair when the dataset is built.
             Defaults to True.
+        allow_ignore_without_crack (bool): Accept masks holding 255 (ignore)
+            but no crack pixel; off by default because such a mask is
+            nearly always an unconverted 0/255 mask. Defaults to False.
         **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`.
     """
     METAINFO = dict(
@@ -108,10 +121,12 @@ class CrackDataset(BaseSegDataset):
                  split: Optional[str] = None,
                  val_every: int = 5,
                  check_files: bool = True,
+                 allow_ignore_without_crack: bool = False,
                  **kwargs) -> None:
         self.split = split
         self.val_every = val_every
         self.check_files = check_files
+        self.allow_ignore_without_crack = allow_ignore_without_crack
         kwargs.setdefault('reduce_zero_label', False)
         if kwargs['reduce_zero_label']:
             raise CrackDataError(
@@ -179,7 +194,8 @@ class CrackDataset(BaseSegDataset):
                             f'Image {data_info["img_path"]} has no mask '
                             f'{data_info["seg_map_path"]}.')
                     check_crack_pair(data_info['img_path'],
-                                     data_info['seg_map_path'])
+                                     data_info['seg_map_path'],
+                                     self.allow_ignore_without_crack)
             if progress is not None:
                 progress.update()
             data_list.append(data_info)
