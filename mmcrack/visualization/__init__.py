@@ -1,0 +1,3 @@
+from .crack_local_visualizer import CrackLocalVisualizer
+
+__all__ = ['CrackLocalVisualizer']
