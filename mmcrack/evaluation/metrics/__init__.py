@@ -1,1 +1,3 @@
+from .crack_metric import CrackMetric
 
+__all__ = ['CrackMetric']
