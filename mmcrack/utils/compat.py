@@ -24,10 +24,31 @@ Fixes:
     passes ``device_ids=[LOCAL_RANK]`` to ``DistributedDataParallel``
     unconditionally, so ``tools/dist_train.sh`` cannot run on a CPU-only torch
     build (mmengine 0.10.7 ``mmengine/dist/utils.py:_init_dist_pytorch`` and
-    ``Runner.wrap_model``; no upstream issue tracks it yet). Without CUDA we skip ``set_device``, use
-    the ``gloo`` backend where ``nccl`` was asked for (``nccl`` needs CUDA) and
-    build DDP with ``device_ids=None`` as PyTorch requires for CPU modules.
+    ``Runner.wrap_model``; no upstream issue tracks it yet). Without CUDA we
+    skip ``set_device``, use the ``gloo`` backend where ``nccl`` was asked for
+    (``nccl`` needs CUDA) and build DDP with ``device_ids=None`` as PyTorch
+    requires for CPU modules. The Runner reverts ``SyncBN`` to ``BN`` only in
+    non-distributed runs and PyTorch's ``SyncBatchNorm`` refuses CPU modules,
+    so a CPU module is reverted before DDP wraps it (DDP then broadcasts rank
+    0's BN buffers every forward).
+
+``onnx_export_torchscript``
+    torch 2.9 made ``torch.onnx.export`` default to ``dynamo=True``, the
+    ``torch.export``-based exporter (pytorch/pytorch#151693, merged in
+    pytorch/pytorch#159646). mmdeploy 1.3.1 calls ``torch.onnx.export``
+    without ``dynamo`` (``mmdeploy/apis/onnx/export.py``) and relies on the
+    TorchScript exporter: its function rewriters and symbolic overrides only
+    act while TorchScript traces, so under dynamo the export needs
+    ``onnxscript``, drops the rewrites (``KeyError: -1`` in the function
+    rewriter) and fails to convert to the requested opset (the dynamo
+    exporter emits opset 18 and below that must down-convert). mmdeploy
+    has no release that passes the argument (its TensorRT 10 / new-torch
+    support is still open, open-mmlab/mmdeploy#2758). We wrap
+    ``torch.onnx.export`` so that a call without ``dynamo`` passes
+    ``dynamo=False``, as it behaved before torch 2.9; a call that asks for
+    ``dynamo=True`` is left alone.
 """
+import functools
 import logging
 import os.path as osp
 
@@ -61,6 +82,7 @@ def fix_cpu_distributed():
     Works around mmengine 0.10.7's CUDA-only ``_init_dist_pytorch``.
     """
     import mmengine.dist.utils as dist_utils
+    from mmengine.model import revert_sync_batchnorm
     from mmengine.model.wrappers import MMDistributedDataParallel
 
     init_dist_pytorch = dist_utils._init_dist_pytorch
@@ -84,14 +106,37 @@ def fix_cpu_distributed():
     def _ddp_init_cpu(self, module, detect_anomalous_params=False, **kwargs):
         if next(module.parameters()).device.type == 'cpu':
             kwargs['device_ids'] = None
+            module = revert_sync_batchnorm(module)
         ddp_init(self, module, detect_anomalous_params, **kwargs)
 
     MMDistributedDataParallel.__init__ = _ddp_init_cpu
 
 
+def fix_onnx_export_torchscript():
+    """Make ``torch.onnx.export`` default to the TorchScript exporter again.
+
+    Works around pytorch/pytorch#151693 (``dynamo=True`` by default since
+    torch 2.9) for mmdeploy 1.3.1, whose rewriters need TorchScript.
+    """
+    import torch.onnx
+
+    export = torch.onnx.export
+    if getattr(export, '_mmcrack_torchscript_default', False):
+        return
+
+    @functools.wraps(export)
+    def _export_torchscript_by_default(*args, **kwargs):
+        kwargs.setdefault('dynamo', False)
+        return export(*args, **kwargs)
+
+    _export_torchscript_by_default._mmcrack_torchscript_default = True
+    torch.onnx.export = _export_torchscript_by_default
+
+
 FIXES = {
     'checkpoint_weights_only': fix_checkpoint_weights_only,
     'cpu_distributed': fix_cpu_distributed,
+    'onnx_export_torchscript': fix_onnx_export_torchscript,
 }
 
 

@@ -65,11 +65,14 @@ def test_cpu_distributed(monkeypatch):
     try:
         assert torch_dist.get_backend() == 'gloo'
         # The Runner always passes device_ids=[LOCAL_RANK].
-        model = MMDistributedDataParallel(
-            module=torch.nn.Linear(2, 1), device_ids=[0])
+        module = torch.nn.Sequential(
+            torch.nn.Linear(2, 3), torch.nn.SyncBatchNorm(3))
+        model = MMDistributedDataParallel(module=module, device_ids=[0])
         assert model.device_ids is None
-        out = model(torch.ones(1, 2))
+        assert isinstance(model.module[1], torch.nn.modules.batchnorm._BatchNorm)
+        assert not isinstance(model.module[1], torch.nn.SyncBatchNorm)
+        out = model(torch.ones(4, 2))
         out.sum().backward()
-        assert model.module.weight.grad is not None
+        assert model.module[0].weight.grad is not None
     finally:
         torch_dist.destroy_process_group()

@@ -1,0 +1,135 @@
+"""End to end: tools/train.py, --resume, tools/test.py, mmseg's own train.py
+and tools/dist_train.sh, on real crack images from ../shared/data/cracksc."""
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import mmseg
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_CONFIG = (REPO_ROOT / 'configs' / 'hrsegnet' /
+               'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
+MMSEG_TOOLS = Path(mmseg.__file__).parent / '.mim' / 'tools'
+
+
+def tiny_config(tmp_path, data_dir, max_iters):
+    """A config that trains HrSegNet-B16 for a few iterations on real data."""
+    path = tmp_path / 'tiny.py'
+    path.write_text(f"""
+_base_ = ['{DEMO_CONFIG}']
+crop_size = (128, 128)
+model = dict(data_preprocessor=dict(size=crop_size))
+train_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root='{data_dir}', ann_file='', split='train',
+                 pipeline=[dict(type='LoadImageFromFile'),
+                           dict(type='LoadAnnotations'),
+                           dict(type='RandomCrop', crop_size=crop_size),
+                           dict(type='PackSegInputs')]))
+val_dataloader = dict(
+    num_workers=0, persistent_workers=False,
+    dataset=dict(data_root='{data_dir}', ann_file='', split='val',
+                 indices=3))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters={max_iters}, val_interval={max_iters})
+param_scheduler = [dict(type='PolyLR', power=0.9, begin=0, end=100,
+                        by_epoch=False)]
+default_hooks = dict(logger=dict(interval=1),
+                     checkpoint=dict(interval=2, save_best=None))
+""")
+    return path
+
+
+def run(args, **env):
+    """Run a command from the repo root; fail with its output if it fails."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), **env)
+    proc = subprocess.run(
+        args, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+        timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout + proc.stderr
+
+
+def test_train_resume_test(tmp_path, cracksc_dir):
+    config = tiny_config(tmp_path, cracksc_dir, max_iters=2)
+    work_dir = tmp_path / 'work'
+    run([sys.executable, 'tools/train.py', str(config), '--work-dir',
+         str(work_dir)])
+    assert (work_dir / 'iter_2.pth').is_file()
+
+    # Resume as after an interruption: continue from iter 2 to iter 4.
+    out = run([sys.executable, 'tools/train.py', str(config), '--work-dir',
+               str(work_dir), '--resume', '--cfg-options',
+               'train_cfg.max_iters=4'])
+    assert 'resumed epoch: 0, iter: 2' in out
+    assert 'Iter(train) [4/4]' in out
+    assert 'Iter(train) [1/4]' not in out
+    checkpoint = work_dir / 'iter_4.pth'
+    assert checkpoint.is_file()
+
+    out = run([sys.executable, 'tools/test.py', str(config),
+               str(checkpoint), '--work-dir', str(tmp_path / 'test'),
+               '--show-dir', str(tmp_path / 'overlays')])
+    metrics_file = Path(out.split('Metrics saved to ')[1].split()[0])
+    metrics = json.loads(metrics_file.read_text())
+    for key in ('IoU', 'Precision', 'Recall', 'F1', 'mIoU', 'ODS', 'OIS'):
+        assert 0.0 <= metrics[key] <= 100.0, key
+    overlays = list((tmp_path / 'overlays' / 'vis_data' /
+                     'vis_image').glob('*.png'))
+    assert len(overlays) == 3
+
+
+def test_mmseg_train_tool_with_custom_imports(tmp_path, cracksc_dir):
+    """An existing MMSeg project: mmseg's own tools/train.py, mmseg's own
+    default runtime, and only ``custom_imports`` added for mmcrack."""
+    mmseg_runtime = (MMSEG_TOOLS.parent / 'configs' / '_base_' /
+                     'default_runtime.py')
+    config = tmp_path / 'project.py'
+    config.write_text(f"""
+_base_ = ['{mmseg_runtime}', '{REPO_ROOT}/configs/_base_/models/hrsegnet.py']
+custom_imports = dict(imports=['mmcrack'], allow_failed_imports=False)
+crop_size = (128, 128)
+model = dict(data_preprocessor=dict(size=crop_size))
+train_dataloader = dict(
+    batch_size=2, num_workers=0,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(type='CrackDataset', data_root='{cracksc_dir}',
+                 data_prefix=dict(img_path='images', seg_map_path='masks'),
+                 split='train',
+                 pipeline=[dict(type='LoadImageFromFile'),
+                           dict(type='LoadAnnotations'),
+                           dict(type='RandomCrop', crop_size=crop_size),
+                           dict(type='PackSegInputs')]))
+optim_wrapper = dict(type='OptimWrapper',
+                     optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=2)
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2,
+                                     by_epoch=False),
+                     logger=dict(type='LoggerHook', interval=1))
+""")
+    out = run([sys.executable, str(MMSEG_TOOLS / 'train.py'), str(config),
+               '--work-dir', str(tmp_path / 'work')])
+    assert 'Iter(train) [2/2]' in out
+    assert (tmp_path / 'work' / 'iter_2.pth').is_file()
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def test_dist_train_two_processes(tmp_path, cracksc_dir):
+    config = tiny_config(tmp_path, cracksc_dir, max_iters=2)
+    work_dir = tmp_path / 'work'
+    out = run(['bash', 'tools/dist_train.sh', str(config), '2',
+               '--work-dir', str(work_dir)],
+              PORT=str(free_port()), OMP_NUM_THREADS='1')
+    assert 'Distributed training: True' in out
+    assert 'GPU number: 2' in out  # mmengine's name for the world size
+    assert 'Iter(train) [2/2]' in out
+    assert (work_dir / 'iter_2.pth').is_file()
