@@ -1,1 +1,3 @@
+from .hrsegnet import HrSegNet
 
+__all__ = ['HrSegNet']

@@ -1,1 +1,3 @@
+from .hrsegnet_head import HrSegNetAuxHead, HrSegNetHead
 
+__all__ = ['HrSegNetAuxHead', 'HrSegNetHead']

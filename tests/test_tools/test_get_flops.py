@@ -1,0 +1,86 @@
+"""tools/analysis_tools/get_flops.py and mmcrack.utils.complexity."""
+import importlib.util
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn as nn
+from mmengine import Config
+
+from mmcrack.utils.complexity import count_macs, count_params
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TOOL = REPO_ROOT / 'tools' / 'analysis_tools' / 'get_flops.py'
+CONFIGS = REPO_ROOT / 'configs' / 'hrsegnet'
+# HrSegNet at 1x3x400x400: parameters with / without the auxiliary heads
+# and MACs (the paper's "GFLOPs" are MACs; Table 5 prints 0.66 for B16).
+EXPECTED = {
+    'hrsegnet-b16_1xb32-100k_crackseg9k-400x400.py':
+    (609942, 605106, 637179776, '0.637 G', '0.6099 M', '0.6051 M'),
+    'hrsegnet-b32_1xb32-100k_crackseg9k-400x400.py':
+    (2432550, 2413666, 2502919936, '2.503 G', '2.4325 M', '2.4137 M'),
+    'hrsegnet-b48_1xb32-100k_crackseg9k-400x400.py':
+    (5467830, 5425682, 5597220480, '5.597 G', '5.4678 M', '5.4257 M'),
+    'hrsegnet-b64_1xb16-100k_crackseg9k-400x400.py':
+    (9715782, 9641154, 9920081408, '9.920 G', '9.7158 M', '9.6412 M'),
+}
+
+
+@pytest.fixture(scope='module')
+def tool():
+    spec = importlib.util.spec_from_file_location('get_flops', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('config', sorted(EXPECTED))
+def test_hrsegnet_params_and_macs(tool, capsys, config):
+    params, params_infer, macs, macs_text, params_text, infer_text = (
+        EXPECTED[config])
+    tool.main([str(CONFIGS / config), '--shape', '400', '400'])
+    out = capsys.readouterr().out
+    assert f'MACs: {macs_text}\n' in out
+    assert f'Params: {params_text} ({infer_text} without the auxiliary ' \
+        'heads)' in out
+    assert 'Input shape: (1, 3, 400, 400)' in out
+    result = tool.get_complexity(Config.fromfile(CONFIGS / config), (400, 400))
+    assert result == dict(params=params, params_infer=params_infer, macs=macs)
+
+
+def test_shape_forms(tool, capsys):
+    config = str(CONFIGS / 'hrsegnet-b16_1xb32-100k_crackseg9k-400x400.py')
+    tool.main([config, '--shape', '256'])
+    square = capsys.readouterr().out
+    assert 'Input shape: (1, 3, 256, 256)' in square
+    tool.main([config, '--shape', '256', '320'])
+    assert 'Input shape: (1, 3, 256, 320)' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        tool.parse_args([config, '--shape', '1', '2', '3'])
+
+
+def test_counting_rules():
+    """Conv: out x in/groups x k*k, no bias; BN: 4 per element (affine);
+    average pooling: 1 per output; ReLU and interpolation: 0."""
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1, bias=True),
+        nn.BatchNorm2d(8), nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1),
+        nn.Conv2d(4, 4, 3, padding=1, groups=2),
+        nn.Upsample(scale_factor=2),
+        nn.BatchNorm2d(4, affine=False),
+        nn.Flatten(), nn.Linear(4 * 20 * 20, 5))
+    macs = count_macs(model, torch.zeros(1, 3, 10, 10))
+    assert macs == (8 * 100 * 3 * 9 + 4 * 800 + 8 * 25 + 4 * 100 * 8 * 9 +
+                    4 * 100 * 2 * 9 + 2 * 1600 + 5 * 1600)
+    assert count_params(model) == sum(p.numel() for p in model.parameters())
+
+
+def test_every_hrsegnet_config_builds(tool):
+    """All HrSegNet configs load and build (with their custom imports)."""
+    for config in sorted(CONFIGS.glob('*.py')):
+        cfg = Config.fromfile(config)
+        assert cfg.custom_imports['imports'] == ['mmcrack'], config.name
+        result = tool.get_complexity(cfg, (64, 64))
+        assert result['macs'] > 0, config.name

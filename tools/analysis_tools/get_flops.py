@@ -1,0 +1,100 @@
+"""Print the parameters and MACs of a segmentor config at one input size.
+
+Mirrors mmseg's tools/analysis_tools/get_flops.py (same arguments), but
+counts multiply-accumulates with the rules of mmcrack.utils.complexity
+(those of thop.profile: convs and linears, norms, average pooling), which
+reproduce HrSegNet's published complexity, and it reports the parameters
+with and without the auxiliary heads, which run in training only.
+
+Example:
+    python tools/analysis_tools/get_flops.py \\
+        configs/hrsegnet/hrsegnet-b16_1xb32-100k_crackseg9k-400x400.py \\
+        --shape 400 400
+"""
+import argparse
+from typing import Optional, Sequence
+
+import torch
+from mmengine import Config, DictAction
+from mmengine.model import revert_sync_batchnorm
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+
+from mmcrack.utils.complexity import count_macs, count_params
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', help='model config file path')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        default=[2048, 1024],
+        metavar='SIZE',
+        help='input size: H W, or one number for a square input '
+        '(default: 2048 1024, as mmseg)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    args = parser.parse_args(argv)
+    if len(args.shape) not in (1, 2):
+        parser.error('--shape takes one or two numbers (H W)')
+    return args
+
+
+def get_complexity(cfg: Config, shape: Sequence[int]) -> dict:
+    """Build ``cfg.model`` and count its parameters and MACs.
+
+    Args:
+        cfg (Config): A config with a segmentor ``model``.
+        shape (Sequence[int]): Input (H, W).
+
+    Returns:
+        dict: ``params`` (all parameters), ``params_infer`` (without the
+        auxiliary heads) and ``macs`` (one 1x3xHxW image, in test mode).
+    """
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    model.eval()
+    params = count_params(model)
+    if getattr(model, 'auxiliary_head', None) is not None:
+        model.auxiliary_head = None
+    inputs = torch.zeros(1, 3, *shape)
+    # mode='tensor' runs backbone and decode head, as at inference.
+    macs = count_macs(model, inputs, mode='tensor')
+    return dict(params=params, params_infer=count_params(model), macs=macs)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    shape = (args.shape[0], args.shape[-1])  # (H, W); one number: square
+    result = get_complexity(cfg, shape)
+    split_line = '=' * 30
+    params = f'{result["params"] / 1e6:.4f} M'
+    if result['params_infer'] != result['params']:
+        params += (f' ({result["params_infer"] / 1e6:.4f} M without the '
+                   'auxiliary heads)')
+    print(f'{split_line}\nConfig: {args.config}\n'
+          f'Input shape: (1, 3, {shape[0]}, {shape[1]})\n'
+          f'MACs: {result["macs"] / 1e9:.3f} G\n'
+          f'Params: {params}\n{split_line}')
+    print('MACs count conv/linear multiply-accumulates, 2 ops per norm '
+          'element (4 with affine) and 1 per average-pooled element, as '
+          'thop.profile does; see mmcrack/utils/complexity.py.')
+
+
+if __name__ == '__main__':
+    main()
