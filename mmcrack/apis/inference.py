@@ -1,0 +1,389 @@
+"""Crack inference on photos of any size, and the files it reads and writes.
+
+:class:`CrackInferencer` loads a model once (any backend of
+:mod:`mmcrack.apis.backends`) and turns a BGR photo into a crack probability
+map and a binary mask. It picks whole-image or sliding-window inference per
+image (:meth:`CrackInferencer.test_cfg_for`), so a 4000 x 3000 survey photo
+runs one crop at a time with bounded memory while small images run whole.
+
+:func:`collect_inputs`, :func:`read_frames` and :class:`OutputLayout` are the
+file side of ``tools/infer.py``: which images and videos an input path holds,
+their frames, and where each prediction is written.
+"""
+import math
+import os
+import os.path as osp
+from dataclasses import dataclass
+from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+import cv2
+import numpy as np
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from .backends import build_backend
+
+#: File extensions read as images and as videos (case-insensitive).
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.m4v', '.mpg', '.mpeg',
+                    '.wmv')
+#: Slide when a side of the network input exceeds this many crop sizes.
+DEFAULT_SLIDE_FACTOR = 2.0
+
+
+class UnreadableInputError(IOError):
+    """An input file that OpenCV cannot read as an image or a video."""
+
+
+class CrackPrediction(NamedTuple):
+    """The prediction for one image.
+
+    Attributes:
+        prob (np.ndarray): H x W float32 crack probability in [0, 1].
+        mask (np.ndarray): H x W uint8, 1 where ``prob > threshold``.
+        mode (str): ``'whole'`` or ``'slide'``.
+    """
+    prob: np.ndarray
+    mask: np.ndarray
+    mode: str
+
+
+def _pair(value: Union[int, Sequence[int]]) -> Tuple[int, int]:
+    if isinstance(value, int):
+        return value, value
+    value = tuple(int(v) for v in value)
+    return value * 2 if len(value) == 1 else value[:2]
+
+
+class CrackInferencer:
+    """Crack probability and mask for photos of any size.
+
+    Mode per image (``mode='auto'``): sliding windows when the config's
+    ``model.test_cfg.mode`` is ``'slide'``, or when a side of the network
+    input (the image after the test pipeline) is more than ``slide_factor``
+    times the crop size; whole-image inference otherwise. Sliding windows
+    (:func:`~mmcrack.apis.backends.slide_inference`) run one crop at a
+    time and keep only the image-sized score and count maps, so memory
+    grows with the image area, not with the network's activations on the
+    whole image.
+
+    Crop size: ``crop_size``, else the config's ``model.test_cfg.crop_size``
+    (with its ``stride``), ``model.data_preprocessor.size`` or top-level
+    ``crop_size`` (the training crop), in that order; a backend with a fixed
+    input size uses that size and always slides. Stride: ``stride``, else
+    2/3 of the crop (rounded down, as mmseg's 512/341 configs). The crop
+    size sets the speed: fully convolutional models (HrSegNet) run larger
+    crops (``crop_size=1024``) faster than their training crop (fewer
+    windows, less overlap), in a little more memory.
+
+    Threshold: a pixel is crack when its probability is above ``threshold``;
+    by default 0.5 (equal to mmseg's argmax for two-class models) or the
+    decode head's ``threshold`` for one-channel (sigmoid) heads.
+
+    Args:
+        config (str | Config): Model config.
+        checkpoint (str): Model file for the backend.
+        backend (str): A name of :data:`mmcrack.apis.backends.BACKENDS`.
+            Defaults to 'pytorch'.
+        device (str): 'cpu' or 'cuda[:N]'. Defaults to 'cpu'.
+        mode (str): 'auto', 'slide' or 'whole'. Defaults to 'auto'.
+        crop_size (int | tuple, optional): Sliding-window crop (h, w).
+        stride (int | tuple, optional): Sliding-window stride (h, w).
+        slide_factor (float): See above. Defaults to 2.0.
+        threshold (float, optional): Crack probability threshold.
+        cfg_options (dict, optional): Overrides merged into the config.
+    """
+
+    def __init__(self,
+                 config: Union[str, Config],
+                 checkpoint: str,
+                 backend: str = 'pytorch',
+                 device: str = 'cpu',
+                 mode: str = 'auto',
+                 crop_size: Optional[Union[int, Sequence[int]]] = None,
+                 stride: Optional[Union[int, Sequence[int]]] = None,
+                 slide_factor: float = DEFAULT_SLIDE_FACTOR,
+                 threshold: Optional[float] = None,
+                 cfg_options: Optional[dict] = None):
+        cfg = Config.fromfile(config) if isinstance(config, str) else config
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+        if mode not in ('auto', 'slide', 'whole'):
+            raise ValueError(f"mode must be 'auto', 'slide' or 'whole', not "
+                             f'{mode!r}.')
+        init_default_scope(cfg.get('default_scope', 'mmseg'))
+        self.config_slides = (cfg.model.get('test_cfg')
+                              or {}).get('mode', 'whole') == 'slide'
+        self.backend = build_backend(backend, cfg, checkpoint, device)
+        self.mode = mode
+        self.slide_factor = slide_factor
+        self.crop_size, self.stride = self._window(cfg, crop_size, stride)
+        if threshold is None:
+            head = cfg.model.decode_head
+            head = head[-1] if isinstance(head, (list, tuple)) else head
+            one_channel = head.get('out_channels',
+                                   head.get('num_classes')) == 1
+            # mmseg's BaseDecodeHead uses 0.3 when the threshold is unset.
+            threshold = (head.get('threshold') or 0.3) if one_channel else 0.5
+        self.threshold = float(threshold)
+
+    def _window(self, cfg: Config, crop_size, stride) -> Tuple[tuple, tuple]:
+        """Sliding-window crop size and stride (see the class docstring)."""
+        test_cfg = cfg.model.get('test_cfg') or {}
+        fixed = self.backend.fixed_input_size
+        if fixed is not None:
+            if crop_size is not None and _pair(crop_size) != fixed:
+                raise ValueError(
+                    f'The backend takes {fixed[0]}x{fixed[1]} inputs only; '
+                    f'--crop-size {crop_size} cannot be used with it.')
+            crop_size = fixed
+        if crop_size is None and test_cfg.get('crop_size') is not None:
+            crop_size = test_cfg.crop_size
+            stride = stride or test_cfg.get('stride')
+        for candidate in (crop_size, cfg.model.get('data_preprocessor',
+                                                   {}).get('size'),
+                          cfg.get('crop_size')):
+            if candidate is not None:
+                crop_size = _pair(candidate)
+                break
+        else:
+            raise ValueError(
+                'Cannot tell the crop size for sliding-window inference from '
+                'the config (no model.test_cfg.crop_size, '
+                'data_preprocessor.size or crop_size); pass --crop-size H W.')
+        stride = _pair(stride) if stride is not None else tuple(
+            max(1, c * 2 // 3) for c in crop_size)
+        if any(s > c for s, c in zip(stride, crop_size)):
+            raise ValueError(
+                f'The stride {stride} is larger than the crop {crop_size}: '
+                'pixels between windows would get no prediction.')
+        return crop_size, stride
+
+    @property
+    def dataset_meta(self) -> dict:
+        """``classes`` and ``palette`` of the model."""
+        return self.backend.dataset_meta
+
+    @property
+    def crack_index(self) -> int:
+        """Index of the crack class."""
+        return self.backend.crack_index
+
+    def test_cfg_for(self, shape: Sequence[int]) -> dict:
+        """mmseg ``test_cfg`` for a network input of ``shape`` (h, w)."""
+        slide = dict(
+            mode='slide', crop_size=self.crop_size, stride=self.stride)
+        if self.mode == 'slide' or self.backend.fixed_input_size:
+            return slide
+        if self.mode == 'whole':
+            return dict(mode='whole')
+        h, w = shape[-2:]
+        ratio = max(h / self.crop_size[0], w / self.crop_size[1])
+        if self.config_slides or ratio > self.slide_factor:
+            return slide
+        return dict(mode='whole')
+
+    def __call__(self, image: np.ndarray) -> CrackPrediction:
+        """Predict the cracks of a BGR ``uint8`` image (H x W x 3)."""
+        data = self.backend.preprocess(image)
+        test_cfg = self.test_cfg_for(data['inputs'].shape)
+        prob = self.backend(data, test_cfg)
+        mask = (prob > self.threshold).astype(np.uint8)
+        return CrackPrediction(prob, mask, test_cfg['mode'])
+
+
+@dataclass
+class InputFile:
+    """An image or video to run on.
+
+    Attributes:
+        path (str): Where it is.
+        rel (str): Its path relative to the input folder (its name for a
+            single file), with '/' separators: output names mirror it.
+        is_video (bool): Read frame by frame with OpenCV.
+    """
+    path: str
+    rel: str
+    is_video: bool
+
+
+def _is_video(path: str) -> bool:
+    return osp.splitext(path)[1].lower() in VIDEO_EXTENSIONS
+
+
+def collect_inputs(input_path: str) -> List[InputFile]:
+    """The images and videos of an input path.
+
+    A file is taken as it is (a video if its extension is a video one).
+    A folder is searched recursively, in sorted order, for files with an
+    extension of :data:`IMAGE_EXTENSIONS` or :data:`VIDEO_EXTENSIONS`;
+    hidden files and folders are left out.
+
+    Raises:
+        FileNotFoundError: if the path does not exist or holds no input.
+    """
+    if osp.isfile(input_path):
+        return [
+            InputFile(input_path, osp.basename(input_path),
+                      _is_video(input_path))
+        ]
+    if not osp.isdir(input_path):
+        raise FileNotFoundError(f'Input {input_path} does not exist.')
+    found = []
+    extensions = IMAGE_EXTENSIONS + VIDEO_EXTENSIONS
+    for root, dirs, files in os.walk(input_path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
+        for name in sorted(files):
+            if name.startswith('.') or not name.lower().endswith(extensions):
+                continue
+            path = osp.join(root, name)
+            rel = osp.relpath(path, input_path).replace(os.sep, '/')
+            found.append(InputFile(path, rel, _is_video(name)))
+    if not found:
+        raise FileNotFoundError(
+            f'No images or videos under {input_path} (extensions: '
+            f'{", ".join(extensions)}).')
+    return found
+
+
+def read_image(path: str) -> np.ndarray:
+    """Read a photo as BGR uint8 (EXIF orientation applied).
+
+    Raises:
+        UnreadableInputError: if OpenCV cannot decode the file.
+    """
+    # np.fromfile + imdecode also reads non-ASCII paths.
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as err:
+        raise UnreadableInputError(f'cannot open the file ({err})') from err
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise UnreadableInputError(
+            'cannot decode the image (not an image, or corrupt)')
+    return image
+
+
+def count_frames(path: str, stride: int = 1) -> int:
+    """Frames :func:`read_frames` will yield (from the container's frame
+    count, which some codecs only estimate); 0 if the file cannot be
+    opened."""
+    capture = cv2.VideoCapture(path)
+    total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) \
+        if capture.isOpened() else 0
+    capture.release()
+    return math.ceil(max(total, 0) / stride)
+
+
+def read_frames(path: str,
+                stride: int = 1) -> Iterator[Tuple[int, np.ndarray]]:
+    """Yield ``(index, BGR frame)`` for every ``stride``-th frame of a video.
+
+    Frames in between are skipped without decoding (``grab``).
+
+    Raises:
+        UnreadableInputError: if OpenCV cannot open the video.
+    """
+    capture = cv2.VideoCapture(path)
+    if not capture.isOpened():
+        raise UnreadableInputError(
+            'cannot open the video (unknown format, or corrupt)')
+    try:
+        index = 0
+        while True:
+            if index % stride:
+                if not capture.grab():
+                    break
+            else:
+                ok, frame = capture.read()
+                if not ok:
+                    break
+                yield index, frame
+            index += 1
+    finally:
+        capture.release()
+
+
+class OutputLayout:
+    """Where ``tools/infer.py`` writes the predictions of one run::
+
+        out_dir/masks/<name>.png      crack mask, one channel, 0/1
+        out_dir/probs/<name>.png      crack probability, round(p * 255)
+        out_dir/probs/<name>.npy      float32 probability (save_npy)
+        out_dir/overlays/<name>.<ext> the photo with crack pixels painted
+        out_dir/measurements.csv, out_dir/measurements.json
+
+    ``<name>`` is the input's relative path without its extension; frame
+    ``i`` of a video ``<name>.mp4`` is ``<name>/frame_<i:06d>``.
+
+    Args:
+        out_dir (str): The output folder.
+        overlay_ext (str): '.jpg' or '.png'. Defaults to '.jpg'.
+        save_npy (bool): Also write ``.npy`` probabilities.
+        measure (bool): Write the measurement files.
+    """
+
+    CSV = 'measurements.csv'
+    JSON = 'measurements.json'
+
+    def __init__(self,
+                 out_dir: str,
+                 overlay_ext: str = '.jpg',
+                 save_npy: bool = False,
+                 measure: bool = True):
+        self.out_dir = out_dir
+        self.overlay_ext = overlay_ext
+        self.save_npy = save_npy
+        self.measure = measure
+
+    @staticmethod
+    def name(item: InputFile, frame: Optional[int] = None) -> str:
+        """Output name (no extension) of an image or of a video frame."""
+        stem = osp.splitext(item.rel)[0]
+        return stem if frame is None else f'{stem}/frame_{frame:06d}'
+
+    def paths(self, name: str) -> dict:
+        """``mask``, ``prob``, ``overlay`` (and ``npy``) paths of a name."""
+        paths = dict(
+            mask=osp.join(self.out_dir, 'masks', name + '.png'),
+            prob=osp.join(self.out_dir, 'probs', name + '.png'),
+            overlay=osp.join(self.out_dir, 'overlays',
+                             name + self.overlay_ext))
+        if self.save_npy:
+            paths['npy'] = osp.join(self.out_dir, 'probs', name + '.npy')
+        return paths
+
+    def measurement_paths(self) -> List[str]:
+        return [osp.join(self.out_dir, f)
+                for f in (self.CSV, self.JSON)] if self.measure else []
+
+    def check_names(self, items: Sequence[InputFile]) -> None:
+        """Raise if two inputs would write the same files (``a.jpg`` and
+        ``a.png`` in one folder)."""
+        seen = {}
+        for item in items:
+            name = self.name(item)
+            if name in seen:
+                raise ValueError(
+                    f'{seen[name]} and {item.rel} would both be written as '
+                    f'{name}.*: rename or move one of them.')
+            seen[name] = item.rel
+
+    def existing(self, items: Sequence[InputFile]) -> List[str]:
+        """Output files of ``items`` that already exist (for a video: the
+        files in its frame folders)."""
+        found = [p for p in self.measurement_paths() if osp.exists(p)]
+        for item in items:
+            name = self.name(item)
+            if item.is_video:
+                for kind in ('masks', 'probs', 'overlays'):
+                    folder = osp.join(self.out_dir, kind, name)
+                    if osp.isdir(folder):
+                        found += [
+                            osp.join(folder, f) for f in os.listdir(folder)
+                        ]
+            else:
+                found += [
+                    p for p in self.paths(name).values() if osp.exists(p)
+                ]
+        return sorted(set(found))

@@ -1,0 +1,307 @@
+"""CrackInferencer: mode choice, backends, and the input/output files."""
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config, ConfigDict
+from mmseg.registry import MODELS
+
+from mmcrack.apis import (BACKENDS, BackendUnavailableError, CrackInferencer,
+                          OutputLayout, RunnerBackend, UnreadableInputError,
+                          build_backend, collect_inputs, count_frames,
+                          read_frames, read_image)
+from mmcrack.apis.backends import check_device
+
+# mmseg's resize warns about align_corners on every odd feature size.
+pytestmark = pytest.mark.filterwarnings('ignore:When align_corners=True')
+
+DEMO_CONFIG = str(
+    Path(__file__).resolve().parents[2] / 'configs' / 'hrsegnet' /
+    'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    """One intra-op thread: on a shared 2-core machine, torch's OpenMP
+    threads spin against other processes and small convolutions run up to
+    100x slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory):
+    """A randomly initialised HrSegNet-B16 checkpoint with crack classes."""
+    cfg = Config.fromfile(DEMO_CONFIG)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    path = tmp_path_factory.mktemp('ckpt') / 'hrsegnet_b16.pth'
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(
+                dataset_meta=dict(
+                    classes=('background', 'crack'),
+                    palette=[[0, 0, 0], [255, 0, 0]]))), path)
+    return str(path)
+
+
+@pytest.fixture(scope='module')
+def inferencer(checkpoint):
+    return CrackInferencer(DEMO_CONFIG, checkpoint, device='cpu')
+
+
+def photo(h, w, seed=0):
+    """A grey 'pavement' with a dark crack line, BGR uint8."""
+    rng = np.random.default_rng(seed)
+    image = rng.integers(90, 160, (h, w, 3), dtype=np.uint8)
+    cv2.line(image, (0, h // 3), (w - 1, 2 * h // 3), (30, 30, 30), 3)
+    return image
+
+
+def test_crop_stride_threshold_from_config(inferencer):
+    assert inferencer.crop_size == (256, 256)  # data_preprocessor.size
+    assert inferencer.stride == (170, 170)  # 2/3 of the crop
+    assert inferencer.threshold == 0.5
+    assert inferencer.crack_index == 1
+    assert inferencer.dataset_meta['classes'] == ('background', 'crack')
+
+
+def test_mode_follows_image_size(inferencer):
+    # 2 x 256 = 512: larger sides slide.
+    assert inferencer.test_cfg_for((480, 320))['mode'] == 'whole'
+    assert inferencer.test_cfg_for((512, 512))['mode'] == 'whole'
+    assert inferencer.test_cfg_for((400, 513)) == dict(
+        mode='slide', crop_size=(256, 256), stride=(170, 170))
+    assert inferencer.test_cfg_for((3000, 4000))['mode'] == 'slide'
+
+
+def test_forced_and_configured_modes(checkpoint):
+    slide = CrackInferencer(
+        DEMO_CONFIG, checkpoint, mode='slide', crop_size=64, stride=(32, 48))
+    assert slide.test_cfg_for((100, 100)) == dict(
+        mode='slide', crop_size=(64, 64), stride=(32, 48))
+    whole = CrackInferencer(DEMO_CONFIG, checkpoint, mode='whole')
+    assert whole.test_cfg_for((4000, 3000)) == dict(mode='whole')
+    slide_cfg = {
+        'model.test_cfg':
+        dict(mode='slide', crop_size=(96, 96), stride=(64, 64))
+    }
+    configured = CrackInferencer(
+        DEMO_CONFIG, checkpoint, cfg_options=slide_cfg)
+    assert configured.test_cfg_for((100, 100)) == dict(
+        mode='slide', crop_size=(96, 96), stride=(64, 64))
+    # Another crop size does not take the config's stride for its own.
+    other_crop = CrackInferencer(
+        DEMO_CONFIG, checkpoint, crop_size=(120, 150), cfg_options=slide_cfg)
+    assert other_crop.stride == (80, 100)
+    with pytest.raises(ValueError, match='larger than the crop'):
+        CrackInferencer(DEMO_CONFIG, checkpoint, crop_size=64, stride=65)
+    one_channel = CrackInferencer(
+        DEMO_CONFIG,
+        checkpoint,
+        mode='whole',
+        cfg_options={
+            'model.decode_head.out_channels': 1,
+            'model.decode_head.threshold': 0.4
+        })
+    assert one_channel.threshold == 0.4
+    with pytest.raises(ValueError, match="'auto', 'slide' or 'whole'"):
+        CrackInferencer(DEMO_CONFIG, checkpoint, mode='tiles')
+
+
+def test_prediction_shapes_and_values(inferencer):
+    image = photo(90, 130)
+    pred = inferencer(image)
+    assert pred.mode == 'whole'
+    assert pred.prob.shape == pred.mask.shape == (90, 130)
+    assert pred.prob.dtype == np.float32
+    assert 0 <= pred.prob.min() and pred.prob.max() <= 1
+    assert set(np.unique(pred.mask)) <= {0, 1}
+    np.testing.assert_array_equal(pred.mask, pred.prob > 0.5)
+
+
+def test_slide_matches_mmseg(inferencer):
+    """The in-place sliding window gives mmseg's slide_inference result."""
+    backend, model = inferencer.backend, inferencer.backend.model
+    image = photo(150, 200)
+    test_cfg = dict(mode='slide', crop_size=(64, 96), stride=(48, 64))
+    ours = backend(backend.preprocess(image), test_cfg)
+    data = backend.preprocess(image)
+    model.test_cfg = ConfigDict(test_cfg)
+    sample = model.test_step(
+        dict(inputs=[data['inputs']], data_samples=[data['data_samples']]))
+    expected = sample[0].seg_logits.data.softmax(dim=0)[1].detach().numpy()
+    np.testing.assert_allclose(ours, expected, atol=1e-6)
+
+
+def test_runner_backend_matches_pytorch(inferencer):
+    """A runner wrapping the same network gives mmseg's probabilities, in
+    whole and sliding-window mode (the contract of the deploy runners)."""
+    model = inferencer.backend.model
+
+    def runner(inputs):
+        assert inputs.dtype == np.float32 and inputs.shape[:2] == (1, 3)
+        with torch.no_grad():
+            return model(torch.from_numpy(inputs), mode='tensor').numpy()
+
+    runner_backend = RunnerBackend(model.cfg, runner)
+    image = photo(150, 200)
+    data = inferencer.backend.preprocess(image)
+    for test_cfg in (dict(mode='whole'),
+                     dict(mode='slide', crop_size=(64, 96), stride=(48, 64))):
+        expected = inferencer.backend(data, test_cfg)
+        got = runner_backend(runner_backend.preprocess(image), test_cfg)
+        assert got.shape == (150, 200)
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_runner_with_fixed_input_size(inferencer, checkpoint, monkeypatch):
+    """A runner plugged into BACKENDS the way the deploy runners will be,
+    with a fixed input size (a static TensorRT engine)."""
+    model = inferencer.backend.model
+    seen = set()
+
+    class FixedRunner:
+        input_shape = (1, 3, 64, 64)  # as mmcrack.deploy runners report it
+
+        def __call__(self, inputs):
+            seen.add(inputs.shape)
+            with torch.no_grad():
+                return model(torch.from_numpy(inputs), mode='tensor').numpy()
+
+    monkeypatch.setitem(
+        BACKENDS, 'fixed',
+        lambda cfg, path, device: RunnerBackend(cfg, FixedRunner()))
+    fixed = CrackInferencer(
+        DEMO_CONFIG, 'engine.plan', backend='fixed', stride=48)
+    assert fixed.crop_size == (64, 64)
+    # Every window is padded to the engine's 64 x 64, even the whole of
+    # an image smaller than that.
+    pred = fixed(photo(40, 50))
+    assert pred.mode == 'slide' and pred.prob.shape == (40, 50)
+    assert seen == {(1, 3, 64, 64)}
+    # Full windows need no padding: same as mmseg's sliding window.
+    image = photo(64, 112)
+    expected = inferencer.backend(
+        inferencer.backend.preprocess(image),
+        dict(mode='slide', crop_size=(64, 64), stride=(48, 48)))
+    np.testing.assert_allclose(fixed(image).prob, expected, atol=1e-5)
+    with pytest.raises(ValueError, match='takes 64x64 inputs only'):
+        CrackInferencer(
+            DEMO_CONFIG, 'engine.plan', backend='fixed', crop_size=128)
+
+
+def test_runner_with_label_output(inferencer):
+    """An export with ``with_argmax=True`` returns int64 labels: the mask is
+    the model's, the probability 0 or 1."""
+    model = inferencer.backend.model
+
+    def runner(inputs):
+        with torch.no_grad():
+            logits = model(torch.from_numpy(inputs), mode='tensor')
+        logits = torch.nn.functional.interpolate(
+            logits, inputs.shape[2:], mode='bilinear', align_corners=True)
+        return logits.argmax(1, keepdim=True).numpy()
+
+    runner.input_shape = ['batch', 3, 'height', 'width']  # dynamic axes
+    backend = RunnerBackend(model.cfg, runner)
+    assert backend.fixed_input_size is None
+    image = photo(96, 128)
+    data = backend.preprocess(image)
+    prob = backend(data, dict(mode='whole'))
+    assert set(np.unique(prob)) <= {0.0, 1.0}
+    expected = inferencer.backend(data, dict(mode='whole')) > 0.5
+    np.testing.assert_array_equal(prob > 0.5, expected)
+
+
+@pytest.mark.parametrize('name', ['onnxruntime', 'tensorrt'])
+def test_deploy_backends_say_they_are_not_available(name):
+    assert name in BACKENDS
+    with pytest.raises(BackendUnavailableError, match='not available yet'):
+        build_backend(name, Config.fromfile(DEMO_CONFIG), 'model.onnx')
+    with pytest.raises(ValueError, match='Unknown backend'):
+        build_backend('openvino', Config.fromfile(DEMO_CONFIG), 'x')
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CUDA is available')
+def test_cuda_without_cuda_is_a_clear_error():
+    with pytest.raises(RuntimeError, match='CUDA is not available'):
+        check_device('cuda')
+    with pytest.raises(ValueError, match='Unknown device'):
+        check_device('gpu')
+
+
+def test_collect_inputs(tmp_path):
+    (tmp_path / 'b' / 'deep').mkdir(parents=True)
+    (tmp_path / '.hidden').mkdir()
+    for rel in ('z.JPG', 'a.png', 'b/deep/c.tif', 'b/clip.mp4', 'notes.txt',
+                '.d.jpg', '.hidden/e.jpg'):
+        (tmp_path / rel).write_bytes(b'x')
+    items = collect_inputs(str(tmp_path))
+    assert [i.rel for i in items
+            ] == ['a.png', 'z.JPG', 'b/clip.mp4', 'b/deep/c.tif']
+    assert [i.is_video for i in items] == [False, False, True, False]
+    single = collect_inputs(str(tmp_path / 'b' / 'deep' / 'c.tif'))
+    assert [(i.rel, i.is_video) for i in single] == [('c.tif', False)]
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        collect_inputs(str(tmp_path / 'missing'))
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(FileNotFoundError, match='No images or videos'):
+        collect_inputs(str(tmp_path / 'empty'))
+
+
+def test_read_image_and_frames(tmp_path):
+    (tmp_path / 'bad.jpg').write_bytes(b'not a jpeg')
+    with pytest.raises(UnreadableInputError, match='cannot decode'):
+        read_image(str(tmp_path / 'bad.jpg'))
+    video = tmp_path / 'clip.avi'
+    writer = cv2.VideoWriter(
+        str(video), cv2.VideoWriter_fourcc(*'MJPG'), 5, (48, 32))
+    for i in range(5):
+        writer.write(np.full((32, 48, 3), 40 * i, np.uint8))
+    writer.release()
+    frames = list(read_frames(str(video), stride=2))
+    assert [i for i, _ in frames] == [0, 2, 4]
+    assert frames[1][1].shape == (32, 48, 3)
+    assert abs(int(frames[1][1].mean()) - 80) <= 3
+    assert count_frames(str(video), stride=2) == 3
+    with pytest.raises(UnreadableInputError, match='cannot open the video'):
+        list(read_frames(str(tmp_path / 'bad.jpg.mp4')))
+
+
+def test_output_layout(tmp_path):
+    items = collect_inputs(
+        str(_touch(tmp_path / 'in', 'a.jpg', 'd/b.png', 'clip.mp4')))
+    layout = OutputLayout(str(tmp_path / 'out'), '.png', save_npy=True)
+    image, video = items[0], items[1]
+    assert layout.name(image) == 'a'
+    assert layout.name(video, 7) == 'clip/frame_000007'
+    paths = layout.paths('d/b')
+    assert paths['mask'] == str(tmp_path / 'out' / 'masks' / 'd' / 'b.png')
+    assert paths['prob'] == str(tmp_path / 'out' / 'probs' / 'd' / 'b.png')
+    assert paths['npy'] == str(tmp_path / 'out' / 'probs' / 'd' / 'b.npy')
+    assert paths['overlay'] == str(tmp_path / 'out' / 'overlays' / 'd' /
+                                   'b.png')
+    assert layout.existing(items) == []
+    frame = tmp_path / 'out' / 'masks' / 'clip' / 'frame_000000.png'
+    frame.parent.mkdir(parents=True)
+    frame.write_bytes(b'')
+    (tmp_path / 'out' / 'measurements.csv').write_text('')
+    assert layout.existing(items) == sorted(
+        [str(frame), str(tmp_path / 'out' / 'measurements.csv')])
+    clash = collect_inputs(str(_touch(tmp_path / 'clash', 'x.jpg', 'x.png')))
+    with pytest.raises(ValueError, match='would both be written as x'):
+        layout.check_names(clash)
+
+
+def _touch(root, *names):
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(b'x')
+    return root

@@ -1,0 +1,194 @@
+"""tools/infer.py end to end: real photos, a nested folder with a corrupt
+file, a video and a large photo that needs sliding windows."""
+import csv
+import importlib.util
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmseg.registry import MODELS
+
+from mmcrack.apis import CSV_COLUMNS
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TOOL = REPO_ROOT / 'tools' / 'infer.py'
+DEMO_CONFIG = str(REPO_ROOT / 'configs' / 'hrsegnet' /
+                  'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
+
+pytestmark = pytest.mark.filterwarnings('ignore:When align_corners=True')
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    """One intra-op thread: on a shared 2-core machine, torch's OpenMP
+    threads spin against other processes and small convolutions run up to
+    100x slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def tool():
+    spec = importlib.util.spec_from_file_location('infer', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def checkpoint(tmp_path_factory):
+    """A randomly initialised HrSegNet-B16 checkpoint with crack classes."""
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(DEMO_CONFIG).model)
+    model.init_weights()
+    path = tmp_path_factory.mktemp('ckpt') / 'hrsegnet_b16.pth'
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(
+                dataset_meta=dict(
+                    classes=('background', 'crack'),
+                    palette=[[0, 0, 0], [255, 0, 0]]))), path)
+    return str(path)
+
+
+def make_inputs(root: Path, cracksc_dir: Path) -> Path:
+    """inputs/: two real photos (linked where they lie), a corrupt file, a
+    1600 x 1200 photo and a 3-frame video."""
+    real = sorted((cracksc_dir / 'images').glob('*.jpg'))[:2]
+    (root / 'sub' / 'deeper').mkdir(parents=True)
+    (root / 'road_a.jpg').symlink_to(real[0])
+    (root / 'sub' / 'road_b.jpg').symlink_to(real[1])
+    (root / 'sub' / 'deeper' / 'broken.png').write_bytes(b'\x89PNG garbage')
+    large = cv2.resize(cv2.imread(str(real[0])), (1600, 1200))
+    cv2.imwrite(str(root / 'sub' / 'deeper' / 'large.png'), large)
+    writer = cv2.VideoWriter(
+        str(root / 'clip.avi'), cv2.VideoWriter_fourcc(*'MJPG'), 5, (96, 64))
+    for i in range(3):
+        frame = np.full((64, 96, 3), 120, np.uint8)
+        cv2.line(frame, (0, 10 + 15 * i), (95, 40), (20, 20, 20), 2)
+        writer.write(frame)
+    writer.release()
+    return root
+
+
+def read_png(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    assert image is not None, path
+    return image
+
+
+def test_help_explains_every_argument(tool, capsys):
+    with pytest.raises(SystemExit) as exc:
+        tool.parse_args(['--help'])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for arg in ('--out', '--backend', '--device', '--slide', '--whole',
+                '--crop-size', '--stride', '--video-stride', '--save-prob-npy',
+                '--measure', '--mm-per-pixel', '--min-area', '--overwrite',
+                '--threshold'):
+        assert arg in out
+
+
+def test_infer_folder_video_and_large_photo(tool, checkpoint, tmp_path,
+                                            cracksc_dir, capsys):
+    inputs = make_inputs(tmp_path / 'inputs', cracksc_dir)
+    out = tmp_path / 'out'
+    summary = tool.main([
+        DEMO_CONFIG, checkpoint,
+        str(inputs), '--out',
+        str(out), '--device', 'cpu', '--mm-per-pixel', '0.5',
+        '--save-prob-npy', '--overlay-format', 'png'
+    ])
+    printed = capsys.readouterr().out
+    # In folder order: files before subfolders, each sorted.
+    names = [
+        'clip/frame_000000', 'clip/frame_000001', 'clip/frame_000002',
+        'road_a', 'sub/road_b', 'sub/deeper/large'
+    ]
+    sizes = [(64, 96)] * 3 + [(480, 320), (480, 320), (1200, 1600)]
+
+    # Summary: what was written, what was skipped, how.
+    assert summary['written'] == 6
+    assert [s['source']
+            for s in summary['skipped']] == ['sub/deeper/broken.png']
+    assert 'cannot decode' in summary['skipped'][0]['reason']
+    assert summary['modes'] == {'whole': 5, 'slide': 1}
+    assert 'Wrote 6 prediction(s)' in printed
+    # The config's 256 x 256 training crop: 1600 > 2 x 256 slides.
+    assert ('5 whole-image, 1 sliding-window (crop 256x256, stride 170x170)'
+            in printed)
+    assert 'Skipped 1 input(s):\n  sub/deeper/broken.png: cannot decode' \
+        in printed
+    assert str(out) in printed
+
+    for name, size in zip(names, sizes):
+        mask = read_png(out / 'masks' / f'{name}.png')
+        prob = read_png(out / 'probs' / f'{name}.png')
+        npy = np.load(out / 'probs' / f'{name}.npy')
+        overlay = read_png(out / 'overlays' / f'{name}.png')
+        assert mask.shape == prob.shape == npy.shape == size, name
+        assert overlay.shape == size + (3, )
+        assert mask.dtype == prob.dtype == np.uint8
+        assert set(np.unique(mask)) <= {0, 1}
+        assert npy.dtype == np.float32
+        np.testing.assert_array_equal(prob,
+                                      np.round(npy * 255).astype(np.uint8))
+        np.testing.assert_array_equal(mask, npy > 0.5)
+
+    rows = list(csv.DictReader(open(out / 'measurements.csv')))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [(r['source'], r['frame'])
+            for r in rows] == [('clip.avi', '0'), ('clip.avi', '1'),
+                               ('clip.avi', '2'), ('road_a.jpg', ''),
+                               ('sub/road_b.jpg', ''),
+                               ('sub/deeper/large.png', '')]
+    for row, size in zip(rows, sizes):
+        assert (int(row['height']), int(row['width'])) == size
+        assert float(row['length_mm']) == pytest.approx(
+            float(row['length_px']) * 0.5, abs=1e-3)
+    report = json.loads((out / 'measurements.json').read_text())
+    assert report['mm_per_pixel'] == 0.5 and report['min_area'] == 10
+    assert report['totals']['images'] == 6
+    modes = [r['mode'] for r in report['images']]
+    assert modes == ['whole'] * 5 + ['slide']
+    assert report['skipped'][0]['source'] == 'sub/deeper/broken.png'
+
+    # Nothing is overwritten without --overwrite, and the refusal comes
+    # before the model is loaded (this checkpoint does not exist).
+    mask_file = out / 'masks' / 'road_a.png'
+    before = mask_file.stat().st_mtime_ns
+    with pytest.raises(FileExistsError, match='already exist') as err:
+        tool.main([
+            DEMO_CONFIG, 'missing.pth',
+            str(inputs / 'road_a.jpg'), '--out',
+            str(out)
+        ])
+    assert str(mask_file) in str(err.value)
+    assert mask_file.stat().st_mtime_ns == before
+
+    # With --overwrite: a threshold that marks about half of the photo as
+    # crack; the overlay paints exactly those pixels.
+    prob = np.load(out / 'probs' / 'road_a.npy')
+    threshold = float(np.median(prob))
+    summary = tool.main([
+        DEMO_CONFIG, checkpoint,
+        str(inputs / 'road_a.jpg'), '--out',
+        str(out), '--overwrite', '--threshold', f'{threshold!r}',
+        '--overlay-format', 'png', '--no-measure'
+    ])
+    assert summary['written'] == 1 and summary['skipped'] == []
+    mask = read_png(mask_file).astype(bool)
+    assert 0.3 < mask.mean() < 0.7
+    photo = cv2.imread(str(inputs / 'road_a.jpg'))
+    overlay = read_png(out / 'overlays' / 'road_a.png')
+    np.testing.assert_array_equal(overlay[~mask], photo[~mask])
+    red = np.array([0, 0, 255], np.float32)  # BGR
+    painted = (photo[mask] * 0.4 + red * 0.6).astype(np.uint8)
+    np.testing.assert_allclose(overlay[mask], painted, atol=1)

@@ -1,0 +1,342 @@
+"""Find and measure cracks in photos, folders of photos and videos.
+
+Runs a trained crack model on INPUT (an image, a folder searched
+recursively, or a video) and writes, under --out, for every image or video
+frame (names mirror INPUT's folder structure; frame i of clip.mp4 is
+clip/frame_<i:06d>):
+
+    masks/<name>.png         crack mask: one channel, 0 background, 1 crack
+    probs/<name>.png         crack probability: 8 bits, round(p * 255)
+    probs/<name>.npy         float32 probability (with --save-prob-npy)
+    overlays/<name>.jpg      the photo with crack pixels painted
+    measurements.csv         one row per image: crack count, length, width,
+    measurements.json        area, type (mmcrack.apis.quantification); the
+                             JSON adds totals and the skipped inputs
+
+Large photos run with sliding-window inference, one crop at a time, so memory
+stays bounded: by default whenever a side is more than --slide-factor times
+the model's crop size (--slide / --whole force a mode). Unreadable files are
+reported and skipped; the summary lists them. Existing outputs are never
+overwritten without --overwrite.
+
+Example:
+    python tools/infer.py \\
+        configs/hrsegnet/hrsegnet-b16_1xb8-20k_cracksc-256x256.py \\
+        work_dirs/hrsegnet/iter_20000.pth survey_photos/ \\
+        --out work_dirs/infer/survey --mm-per-pixel 0.5
+"""
+import argparse
+import os.path as osp
+import sys
+import time
+import warnings
+from collections import Counter
+from typing import Optional, Sequence
+
+import mmcv
+import numpy as np
+import torch
+from mmengine.config import DictAction
+from mmengine.structures import PixelData
+from mmengine.utils import ProgressBar
+from mmseg.structures import SegDataSample
+
+import mmcrack  # noqa: F401
+from mmcrack.apis import (BACKENDS, CrackInferencer, OutputLayout,
+                          UnreadableInputError, collect_inputs, count_frames,
+                          measure_cracks, read_frames, read_image,
+                          save_measurements)
+from mmcrack.apis.inference import DEFAULT_SLIDE_FACTOR
+from mmcrack.apis.quantification import DEFAULT_MIN_AREA
+from mmcrack.visualization import CrackLocalVisualizer
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('config', help='model config file')
+    parser.add_argument(
+        'checkpoint',
+        help='model file: a .pth checkpoint for the pytorch backend')
+    parser.add_argument(
+        'input',
+        help='an image, a folder (searched recursively for images and '
+        'videos) or a video file')
+    parser.add_argument(
+        '--out',
+        default='work_dirs/infer',
+        help='output folder (default: work_dirs/infer)')
+    parser.add_argument(
+        '--backend',
+        choices=sorted(BACKENDS),
+        default='pytorch',
+        help='inference backend (default: pytorch; onnxruntime and tensorrt '
+        'are not available yet)')
+    parser.add_argument(
+        '--device',
+        help="'cpu' or 'cuda[:N]' (default: cuda if available, else cpu)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        '--slide',
+        action='store_true',
+        help='always use sliding-window inference')
+    mode.add_argument(
+        '--whole',
+        action='store_true',
+        help='always run the whole image at once (memory grows with the '
+        'image: for small images)')
+    parser.add_argument(
+        '--slide-factor',
+        type=float,
+        default=DEFAULT_SLIDE_FACTOR,
+        help='without --slide/--whole, slide when a side of the image is '
+        'more than this many crop sizes (default: %(default)s); configs '
+        "with model.test_cfg.mode='slide' always slide")
+    parser.add_argument(
+        '--crop-size',
+        type=int,
+        nargs='+',
+        metavar='SIZE',
+        help="sliding-window crop H W, or one number (default: the config's "
+        'test_cfg.crop_size, else its training crop size). Fully '
+        'convolutional models such as HrSegNet run larger crops faster '
+        '(fewer windows, less overlap) in a little more memory')
+    parser.add_argument(
+        '--stride',
+        type=int,
+        nargs='+',
+        metavar='SIZE',
+        help='sliding-window stride H W, or one number, at most the crop '
+        "size (default: the config's test_cfg.stride with its crop size, "
+        'else 2/3 of the crop size)')
+    parser.add_argument(
+        '--threshold',
+        type=float,
+        help='a pixel is crack when its probability is above this '
+        '(default: 0.5, which equals the argmax of two-class models; the '
+        "decode head's threshold for one-channel heads)")
+    parser.add_argument(
+        '--video-stride',
+        type=int,
+        default=1,
+        metavar='N',
+        help='take every N-th frame of videos (default: 1, every frame)')
+    parser.add_argument(
+        '--save-prob-npy',
+        action='store_true',
+        help='also save the float32 probability as probs/<name>.npy')
+    parser.add_argument(
+        '--overlay-format',
+        choices=['jpg', 'png'],
+        default='jpg',
+        help='file format of the overlays (default: jpg)')
+    parser.add_argument(
+        '--opacity',
+        type=float,
+        default=0.6,
+        help='opacity of the crack colour in overlays (default: 0.6)')
+    parser.add_argument(
+        '--measure',
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help='write measurements.csv and measurements.json (default: on)')
+    parser.add_argument(
+        '--mm-per-pixel',
+        type=float,
+        help='ground sampling distance; adds lengths and widths in mm and '
+        'areas in mm^2 to the measurements')
+    parser.add_argument(
+        '--min-area',
+        type=int,
+        default=DEFAULT_MIN_AREA,
+        help='crack components and holes smaller than this many pixels are '
+        'removed / filled before measuring (the masks are written as '
+        'predicted; default: %(default)s)')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace existing output files (default: refuse to start)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    args = parser.parse_args(argv)
+    for name in ('crop_size', 'stride'):
+        value = getattr(args, name)
+        if value is not None and (len(value) not in (1, 2) or min(value) < 1):
+            parser.error(f'--{name.replace("_", "-")} takes one or two '
+                         'positive numbers (H W)')
+    if args.video_stride < 1:
+        parser.error('--video-stride must be >= 1')
+    if args.mm_per_pixel is not None and args.mm_per_pixel <= 0:
+        parser.error('--mm-per-pixel must be > 0')
+    return args
+
+
+def save_prediction(paths: dict, image: np.ndarray, pred, visualizer,
+                    crack_index: int, name: str) -> None:
+    """Write the mask, probability and overlay of one image."""
+    mmcv.imwrite(pred.mask, paths['mask'])
+    prob8 = np.rint(np.clip(pred.prob, 0, 1) * 255).astype(np.uint8)
+    mmcv.imwrite(prob8, paths['prob'])
+    if 'npy' in paths:
+        np.save(paths['npy'], pred.prob)
+    sample = SegDataSample()
+    sample.pred_sem_seg = PixelData(data=(pred.mask * crack_index)[None])
+    visualizer.add_datasample(
+        name,
+        image[..., ::-1],
+        sample,
+        draw_gt=False,
+        out_file=paths['overlay'])
+
+
+def frames_of(item, video_stride: int):
+    """``(frame index or None, BGR image)`` of an input file."""
+    if item.is_video:
+        yield from read_frames(item.path, video_stride)
+    else:
+        yield None, read_image(item.path)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+    args = parse_args(argv)
+    # mmseg's resize warns on every odd feature size under align_corners.
+    warnings.filterwarnings(
+        'ignore', message='When align_corners=True', category=UserWarning)
+
+    items = collect_inputs(args.input)
+    layout = OutputLayout(args.out, '.' + args.overlay_format,
+                          args.save_prob_npy, args.measure)
+    layout.check_names(items)
+    existing = layout.existing(items)
+    if existing and not args.overwrite:
+        raise FileExistsError(
+            f'{len(existing)} output file(s) already exist, e.g. '
+            f'{existing[0]}. Pass --overwrite to replace them, or choose '
+            'another --out.')
+
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    inferencer = CrackInferencer(
+        args.config,
+        args.checkpoint,
+        backend=args.backend,
+        device=device,
+        mode='slide' if args.slide else 'whole' if args.whole else 'auto',
+        crop_size=args.crop_size,
+        stride=args.stride,
+        slide_factor=args.slide_factor,
+        threshold=args.threshold,
+        cfg_options=args.cfg_options)
+    visualizer = CrackLocalVisualizer(
+        name=f'mmcrack_infer_{time.time_ns()}', alpha=args.opacity)
+    visualizer.dataset_meta = inferencer.dataset_meta
+
+    # An unreadable video still counts one step (its skip).
+    total = sum(
+        max(count_frames(i.path, args.video_stride), 1) if i.is_video else 1
+        for i in items)
+    print(f'Running on {len(items)} input(s) from {args.input} '
+          f'({total} image(s) and video frame(s)) on {device}')
+    progress = ProgressBar(total)
+    records, skipped, modes = [], [], Counter()
+    start = time.time()
+    for item in items:
+        written = 0
+        try:
+            for frame, image in frames_of(item, args.video_stride):
+                name = layout.name(item, frame)
+                try:
+                    pred = inferencer(image)
+                except (MemoryError, torch.cuda.OutOfMemoryError) as err:
+                    skipped.append(
+                        dict(
+                            source=item.rel,
+                            frame=frame,
+                            reason=f'out of memory ({type(err).__name__}); '
+                            'try --slide or a smaller --crop-size'))
+                    progress.update()
+                    continue
+                save_prediction(
+                    layout.paths(name), image, pred, visualizer,
+                    inferencer.crack_index, name)
+                modes[pred.mode] += 1
+                record = dict(source=item.rel, frame=frame, mode=pred.mode)
+                if args.measure:
+                    record.update(
+                        measure_cracks(pred.mask, args.min_area,
+                                       args.mm_per_pixel))
+                records.append(record)
+                written += 1
+                progress.update()
+        except UnreadableInputError as err:
+            skipped.append(dict(source=item.rel, frame=None, reason=str(err)))
+            progress.update()
+            continue
+        if item.is_video and written == 0:
+            skipped.append(
+                dict(
+                    source=item.rel,
+                    frame=None,
+                    reason='no frame could be read'))
+    seconds = time.time() - start
+    print()
+
+    if args.measure:
+        csv_path, json_path = layout.measurement_paths()
+        save_measurements(
+            records,
+            csv_path,
+            json_path,
+            mm_per_pixel=args.mm_per_pixel,
+            min_area=args.min_area,
+            threshold=inferencer.threshold,
+            skipped=skipped)
+
+    out_dir = osp.abspath(args.out)
+    per_image = seconds / len(records) if records else 0.0
+    lines = [
+        f'Wrote {len(records)} prediction(s) in {seconds:.1f} s '
+        f'({per_image:.2f} s each) to {out_dir}:',
+        '  masks/     crack masks, PNG, 0 = background, 1 = crack',
+        '  probs/     crack probability, PNG, round(p * 255)' +
+        (', and .npy float32' if args.save_prob_npy else ''),
+        f'  overlays/  photos with crack pixels painted '
+        f'({args.overlay_format})',
+    ]
+    if args.measure:
+        lines.append(f'  {layout.CSV}, {layout.JSON}: {len(records)} row(s)')
+    slide = (f' (crop {inferencer.crop_size[0]}x{inferencer.crop_size[1]}, '
+             f'stride {inferencer.stride[0]}x{inferencer.stride[1]})')
+    lines.append(f'Inference: {modes["whole"]} whole-image, '
+                 f'{modes["slide"]} sliding-window' +
+                 (slide if modes['slide'] else ''))
+    if skipped:
+        lines.append(f'Skipped {len(skipped)} input(s):')
+        lines += [
+            f'  {s["source"]}' +
+            (f' frame {s["frame"]}' if s['frame'] is not None else '') +
+            f': {s["reason"]}' for s in skipped
+        ]
+    else:
+        lines.append('Skipped: none')
+    print('\n'.join(lines))
+    sys.stdout.flush()
+    return dict(
+        out_dir=out_dir,
+        written=len(records),
+        skipped=skipped,
+        modes=dict(modes),
+        seconds=seconds,
+        records=records)
+
+
+if __name__ == '__main__':
+    main()
