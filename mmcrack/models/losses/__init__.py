@@ -1,3 +1,4 @@
+from .bce_dice_loss import BCEDiceLoss
 from .ohem_cross_entropy_loss import OhemCrossEntropyLoss
 
-__all__ = ['OhemCrossEntropyLoss']
+__all__ = ['BCEDiceLoss', 'OhemCrossEntropyLoss']

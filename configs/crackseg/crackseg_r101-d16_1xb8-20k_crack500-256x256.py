@@ -1,0 +1,25 @@
+_base_ = [
+    '../_base_/models/crackseg.py', '../_base_/datasets/crack500.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_20k_adam.py'
+]
+# CrackSeg-R101 on CRACK500 as in the paper (Sec. 3.1.2): 256x256 blocks with
+# random flips, colour enhancement and enlargement (random up-scaling by 1-2x;
+# the paper gives no range), Adam; batch 8, 20k iterations; whole-image
+# inference.
+crop_size = (256, 256)
+model = dict(data_preprocessor=dict(size=crop_size), backbone=dict(depth=101))
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(
+        type='RandomResize',
+        scale=(640, 360),
+        ratio_range=(1.0, 2.0),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomFlip', prob=0.5, direction='vertical'),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSegInputs')
+]
+train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))

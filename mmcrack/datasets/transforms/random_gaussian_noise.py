@@ -1,0 +1,79 @@
+"""Additive Gaussian noise, as albumentations' GaussNoise."""
+from typing import Sequence
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmseg.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class RandomGaussianNoise(BaseTransform):
+    """Add Gaussian noise of a random variance to the image.
+
+    albumentations' ``GaussNoise`` (1.x), part of Context-CrackNet's training
+    augmentation (`Kyem et al., 2025 <https://arxiv.org/abs/2501.14413>`_,
+    Sec. 4.1: "Gaussian noise"; ``GaussNoise(p=0.2)`` in the official
+    pipeline). With probability ``prob`` the variance is drawn from
+    ``U(var_limit)`` (in squared 0-255 pixel units, so the default noise has
+    a standard deviation of 3.2-7.1 grey levels) and noise of that variance
+    and mean ``mean`` is added to every pixel, independently per channel if
+    ``per_channel`` (else one value for all channels of a pixel). A uint8
+    image is rounded, clipped to [0, 255] and stays uint8 (albumentations
+    truncates, which darkens the image by half a grey level on average);
+    other images become float32 without clipping. The masks are unchanged.
+    mmseg's ``BioMedicalGaussianNoise`` is meant for float volumes: on uint8
+    images its noise is cast to uint8 and wraps around.
+
+    Required Keys:
+
+    - img
+
+    Modified Keys:
+
+    - img
+
+    Args:
+        var_limit (Sequence[float]): Range of the noise variance. Defaults to
+            (10.0, 50.0) (albumentations 1.x).
+        mean (float): Mean of the noise. Defaults to 0.
+        per_channel (bool): Draw the noise of each channel independently.
+            Defaults to True.
+        prob (float): Probability of adding noise. Defaults to 0.5.
+    """
+
+    def __init__(self,
+                 var_limit: Sequence[float] = (10.0, 50.0),
+                 mean: float = 0.,
+                 per_channel: bool = True,
+                 prob: float = 0.5) -> None:
+        var_limit = tuple(float(v) for v in var_limit)
+        if len(var_limit) != 2 or not 0 <= var_limit[0] <= var_limit[1]:
+            raise ValueError(
+                'var_limit must be (low, high) with 0 <= low <= high, not '
+                f'{var_limit}.')
+        if not 0 <= prob <= 1:
+            raise ValueError(f'prob must be in [0, 1], not {prob}.')
+        self.var_limit = var_limit
+        self.mean = mean
+        self.per_channel = per_channel
+        self.prob = prob
+
+    def transform(self, results: dict) -> dict:
+        """Add noise to ``results['img']``."""
+        if np.random.rand() >= self.prob:
+            return results
+        img = results['img']
+        std = np.random.uniform(*self.var_limit)**0.5
+        shape = img.shape if self.per_channel or img.ndim == 2 else (
+            *img.shape[:2], 1)
+        noisy = img.astype(np.float32) + np.random.normal(
+            self.mean, std, shape).astype(np.float32)
+        if img.dtype == np.uint8:
+            noisy = np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
+        results['img'] = noisy
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(var_limit={self.var_limit}, '
+                f'mean={self.mean}, per_channel={self.per_channel}, '
+                f'prob={self.prob})')

@@ -1,0 +1,135 @@
+"""Weighted sum of binary cross-entropy and batch Dice loss for cracks."""
+from typing import Optional
+
+import torch.nn as nn
+import torch.nn.functional as F
+from mmseg.registry import MODELS
+from torch import Tensor
+
+
+@MODELS.register_module()
+class BCEDiceLoss(nn.Module):
+    """Binary cross-entropy plus Dice loss on the crack probability.
+
+    The binary segmentation loss of `Context-CrackNet
+    <https://arxiv.org/abs/2501.14413>`_ (Kyem et al., 2025), Sec. 3.5.1,
+    Eqs. (18)-(20), with the weights of the official training script
+    (``alpha = beta = 0.5``)::
+
+        L = bce_weight * BCE(p, y) + dice_weight * (1 - (2 sum(p y) + s) /
+                                                    (sum(p) + sum(y) + s))
+
+    where ``p`` is the crack probability of each pixel, ``y`` is 1 for crack
+    (label 1) and 0 for every other valid label, and both the BCE mean and
+    the Dice sums run over all valid pixels of the batch at once (as the
+    official ``BinaryDiceLoss`` flattens the batch), with ``s = smooth``.
+    Pixels labelled ``ignore_index`` count in neither term; a batch without
+    a valid pixel gives 0.
+
+    It works with any decode head:
+
+    * one output channel (``out_channels=1``, a sigmoid head such as
+      :class:`ContextCrackNetHead`): ``p = sigmoid(logit)``;
+    * two output channels (softmax heads): ``p = softmax(logits)[1] =
+      sigmoid(logit_1 - logit_0)``, so the BCE term is the two-class
+      cross-entropy;
+    * more channels: a ``ValueError``, as the loss is binary.
+
+    Args:
+        bce_weight (float): Weight ``alpha`` of the BCE term. Defaults to
+            0.5.
+        dice_weight (float): Weight ``beta`` of the Dice term. Defaults to
+            0.5.
+        smooth (float): Smoothing constant ``s`` of the Dice term (Eq. (19)).
+            Defaults to 1e-5 (official code).
+        ignore_index (int): Label to ignore, used when the caller passes
+            none (:class:`BaseDecodeHead` passes its own). Defaults to 255.
+        loss_weight (float): Weight of the whole loss. Defaults to 1.0.
+        loss_name (str): Name of the loss item; it must start with
+            ``loss_`` to be back-propagated. Defaults to 'loss_bce_dice'.
+    """
+
+    def __init__(self,
+                 bce_weight: float = 0.5,
+                 dice_weight: float = 0.5,
+                 smooth: float = 1e-5,
+                 ignore_index: int = 255,
+                 loss_weight: float = 1.0,
+                 loss_name: str = 'loss_bce_dice') -> None:
+        super().__init__()
+        if not loss_name.startswith('loss_'):
+            raise ValueError(
+                f'loss_name must start with "loss_" to be back-propagated, '
+                f'not {loss_name!r}.')
+        self.bce_weight = bce_weight
+        self.dice_weight = dice_weight
+        self.smooth = smooth
+        self.ignore_index = ignore_index
+        self.loss_weight = loss_weight
+        self._loss_name = loss_name
+
+    @staticmethod
+    def crack_logit(cls_score: Tensor) -> Tensor:
+        """Return the (N, H, W) crack logit of (N, 1 or 2, H, W) scores."""
+        if cls_score.dim() != 4 or cls_score.shape[1] not in (1, 2):
+            raise ValueError(
+                'BCEDiceLoss is a binary loss: it needs (N, 1, H, W) logits '
+                '(out_channels=1) or (N, 2, H, W) logits, not '
+                f'{tuple(cls_score.shape)}.')
+        if cls_score.shape[1] == 1:
+            return cls_score[:, 0]
+        return cls_score[:, 1] - cls_score[:, 0]
+
+    def forward(self,
+                cls_score: Tensor,
+                label: Tensor,
+                weight: Optional[Tensor] = None,
+                ignore_index: Optional[int] = None,
+                **kwargs) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            cls_score (Tensor): Logits of shape (N, 1, H, W) or
+                (N, 2, H, W).
+            label (Tensor): Labels of shape (N, H, W).
+            weight (Tensor, optional): Per-pixel weights from a pixel
+                sampler; not supported.
+            ignore_index (int, optional): Label to ignore. Defaults to
+                ``self.ignore_index``.
+            **kwargs: Other arguments of mmseg losses (``avg_factor``,
+                ``reduction_override``), which do not apply here.
+
+        Returns:
+            Tensor: The scalar loss times ``loss_weight``.
+        """
+        if weight is not None:
+            raise ValueError(
+                'BCEDiceLoss does not take per-pixel weights: remove the '
+                '`sampler` of the decode head.')
+        if ignore_index is None:
+            ignore_index = self.ignore_index
+        logit = self.crack_logit(cls_score).float()
+        if label.shape != logit.shape:
+            raise ValueError(
+                f'label shape {tuple(label.shape)} does not match the logits '
+                f'{tuple(cls_score.shape)}: expected (N, H, W) = '
+                f'{tuple(logit.shape)}.')
+        valid = (label != ignore_index).float()
+        target = (label == 1).float()
+        num_valid = valid.sum().clamp(min=1)
+        # Eq. (20), averaged over the valid pixels of the batch.
+        bce = F.binary_cross_entropy_with_logits(
+            logit, target, reduction='none')
+        bce = (bce * valid).sum() / num_valid
+        # Eq. (19) over the whole batch.
+        prob = logit.sigmoid() * valid
+        target = target * valid
+        dice = 1 - (2 * (prob * target).sum() + self.smooth) / (
+            prob.sum() + target.sum() + self.smooth)
+        return self.loss_weight * (
+            self.bce_weight * bce + self.dice_weight * dice)
+
+    @property
+    def loss_name(self) -> str:
+        """Name of the loss item, e.g. 'loss_bce_dice'."""
+        return self._loss_name

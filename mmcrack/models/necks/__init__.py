@@ -1,0 +1,4 @@
+from .cagm import CAGM
+from .multiscale_dilated_conv import MultiscaleDilatedConv
+
+__all__ = ['CAGM', 'MultiscaleDilatedConv']

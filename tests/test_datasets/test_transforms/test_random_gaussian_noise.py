@@ -1,0 +1,45 @@
+import numpy as np
+import pytest
+from mmseg.registry import TRANSFORMS
+
+from mmcrack.datasets.transforms import RandomGaussianNoise
+
+
+def test_noise_variance_in_range_and_mask_untouched():
+    np.random.seed(0)
+    img = np.full((200, 200, 3), 128, np.uint8)
+    seg = np.ones((200, 200), np.uint8)
+    transform = TRANSFORMS.build(
+        dict(type='RandomGaussianNoise', var_limit=(10., 50.), prob=1.))
+    for _ in range(5):
+        results = transform(dict(img=img.copy(), gt_seg_map=seg.copy()))
+        noise = results['img'].astype(np.float64) - 128
+        assert results['img'].dtype == np.uint8
+        assert 10 * 0.9 < noise.var() < 50 * 1.1
+        assert abs(noise.mean()) < 0.2
+        assert np.array_equal(results['gt_seg_map'], seg)
+        # Per channel: the channels differ.
+        assert not np.array_equal(noise[..., 0], noise[..., 1])
+
+
+def test_uint8_is_clipped_and_float_is_not():
+    np.random.seed(0)
+    transform = RandomGaussianNoise(var_limit=(400., 400.), prob=1.)
+    dark = transform(dict(img=np.zeros((50, 50, 3), np.uint8)))['img']
+    assert dark.dtype == np.uint8 and dark.min() == 0 and dark.max() > 20
+    bright = transform(dict(img=np.full((50, 50, 3), 255, np.uint8)))['img']
+    assert bright.max() == 255 and bright.min() < 235
+    floats = transform(dict(img=np.zeros((50, 50, 3), np.float32)))['img']
+    assert floats.dtype == np.float32 and floats.min() < -20
+
+
+def test_shared_noise_across_channels_and_probability():
+    np.random.seed(0)
+    img = np.full((30, 30, 3), 100, np.uint8)
+    out = RandomGaussianNoise(per_channel=False, prob=1.)(dict(img=img))
+    assert np.array_equal(out['img'][..., 0], out['img'][..., 2])
+    assert not np.array_equal(out['img'][..., 0], img[..., 0])
+    untouched = RandomGaussianNoise(prob=0.)(dict(img=img.copy()))['img']
+    assert np.array_equal(untouched, img)
+    with pytest.raises(ValueError, match='var_limit'):
+        RandomGaussianNoise(var_limit=(50., 10.))
