@@ -12,6 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup_env.sh
 VENV=${MMCRACK_VENV:-.venv}
+# Tools that start `python` (dist_train.sh) get the environment's.
+export PATH="$(cd "$VENV/bin" && pwd):$PATH"
 PY="$VENV/bin/python"
 CONFIG=configs/hrsegnet/hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py
 DATA=${DEMO_DATA:-data/crack_synthetic}

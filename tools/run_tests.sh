@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup_env.sh
 VENV=${MMCRACK_VENV:-.venv}
+# Tools that start `python` (dist_train.sh) get the environment's.
+export PATH="$(cd "$VENV/bin" && pwd):$PATH"
 exec "$VENV/bin/python" -m pytest tests "$@"
