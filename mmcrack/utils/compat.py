@@ -1,7 +1,8 @@
 """Compatibility fixes for the pinned OpenMMLab stack on torch >= 2.6.
 
 mmengine 0.10.7, mmcv 2.1.0 and mmsegmentation 1.2.2 predate torch 2.6 and
-numpy 2. Every fix that mmcrack needs lives in this module, so there is one
+numpy 2, and carry bugs that their last releases did not fix. Every fix that
+mmcrack needs lives in this module, so there is one
 place to read, test and delete once upstream releases the fix. Each fix:
 
 * names the upstream issue it works around,
@@ -47,10 +48,55 @@ Fixes:
     ``torch.onnx.export`` so that a call without ``dynamo`` passes
     ``dynamo=False``, as it behaved before torch 2.9; a call that asks for
     ``dynamo=True`` is left alone.
+
+``tensorrt_export_on_cpu``
+    mmdeploy's ``build_task_processor`` refuses a TensorRT deployment config
+    with ``device='cpu'`` (``ValueError: cpu is invalid for the backend
+    tensorrt``, open-mmlab/mmdeploy#1634, #909, #2123), although
+    ``torch2onnx`` always exports on the CPU and the TensorRT-specific
+    rewriters need no GPU. So the ONNX graph for TensorRT could not be
+    exported or checked on a machine without CUDA (CI, a laptop). We let
+    that one combination through; a TensorRT engine is still built on a GPU
+    only (``mmcrack.deploy.tensorrt``). mmdeploy is optional: the patch is
+    applied when ``mmdeploy.apis.utils.utils`` is imported, so importing
+    mmcrack does not import mmdeploy.
+
+``onnx_padding_symbolic``
+    torch moved the TorchScript exporter's symbolic functions to
+    ``torch.onnx._internal.torchscript_exporter`` and left
+    ``torch.onnx.symbolic_opset11`` as a shim with the public names only
+    (pytorch/pytorch#161546 and its stack). mmdeploy 1.3.1's TensorRT
+    rewriter of ``torch.onnx.symbolic_opset11._prepare_onnx_paddings``
+    (pads computed from tensors, which TensorRT's parser rejects otherwise)
+    then logs "Can not find ..., function rewrite will not be applied" and
+    is lost. mmdeploy finds a function by its path and then replaces every
+    reference to it, so exposing the private function on the shim again
+    restores the rewrite.
+
+``auxiliary_head_init``
+    mmsegmentation 1.2.2's ``EncoderDecoder`` keeps a *list* of auxiliary
+    heads in a plain ``torch.nn.ModuleList``. mmengine's
+    ``BaseModule.init_weights`` only recurses into children that have an
+    ``init_weights`` method, which ``nn.ModuleList`` lacks, so every head of
+    such a list keeps PyTorch's default initialisation and its ``init_cfg``
+    is silently ignored (the init log says "The value is the same before
+    and after calling `init_weights`" for all their parameters). This hits
+    every mmseg model with several auxiliary heads (BiSeNetV2, STDC,
+    HrSegNet) and no upstream issue tracks it. For HrSegNet it decides
+    whether the model learns at all: on CFD (3000-iteration budget, plain
+    training loop, same weights elsewhere) crack IoU after 1000 iterations
+    was 0.0 with the default-initialised auxiliary heads and 31.3 % with
+    their Kaiming ``init_cfg`` applied. We store such lists in mmengine's
+    ``ModuleList`` (an ``nn.ModuleList`` that is a ``BaseModule``), which
+    initialises every head; parameter names and ``isinstance`` checks are
+    unchanged.
 """
 import functools
+import importlib.abc
+import importlib.util
 import logging
 import os.path as osp
+import sys
 
 import torch
 from mmengine.logging import print_log
@@ -127,16 +173,116 @@ def fix_onnx_export_torchscript():
     @functools.wraps(export)
     def _export_torchscript_by_default(*args, **kwargs):
         kwargs.setdefault('dynamo', False)
-        return export(*args, **kwargs)
+        return _export_torchscript_by_default.__wrapped__(*args, **kwargs)
 
     _export_torchscript_by_default._mmcrack_torchscript_default = True
     torch.onnx.export = _export_torchscript_by_default
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Run ``patch(module)`` right after ``name`` is first imported."""
+
+    def __init__(self, name, patch):
+        self.name, self.patch = name, patch
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            sys.meta_path.insert(0, self)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module, patch = spec.loader.exec_module, self.patch
+
+        def exec_and_patch(module):
+            exec_module(module)
+            patch(module)
+
+        spec.loader.exec_module = exec_and_patch
+        return spec
+
+
+def _patch_when_imported(name, patch):
+    """Apply ``patch`` to module ``name`` now or when it is imported."""
+    if name in sys.modules:
+        patch(sys.modules[name])
+    else:
+        sys.meta_path.insert(0, _PatchOnImport(name, patch))
+
+
+def _allow_tensorrt_export_on_cpu(utils_module):
+    check = utils_module.check_backend_device
+    if getattr(check, '_mmcrack_cpu_export', False):
+        return
+
+    @functools.wraps(check)
+    def check_backend_device(deploy_cfg, device):
+        from mmdeploy.utils import get_backend
+        if (str(device).startswith('cpu')
+                and get_backend(deploy_cfg).value == 'tensorrt'):
+            return
+        check(deploy_cfg, device)
+
+    check_backend_device._mmcrack_cpu_export = True
+    utils_module.check_backend_device = check_backend_device
+
+
+def fix_tensorrt_export_on_cpu():
+    """Let mmdeploy export a TensorRT-targeted ONNX graph on the CPU.
+
+    Works around open-mmlab/mmdeploy#1634 (``cpu is invalid for the
+    backend tensorrt``); applied when mmdeploy is imported.
+    """
+    _patch_when_imported('mmdeploy.apis.utils.utils',
+                         _allow_tensorrt_export_on_cpu)
+
+
+def fix_onnx_padding_symbolic():
+    """Expose ``_prepare_onnx_paddings`` on ``torch.onnx.symbolic_opset11``.
+
+    Works around pytorch/pytorch#161546 for mmdeploy 1.3.1's TensorRT pad
+    rewriter.
+    """
+    import torch.onnx.symbolic_opset11 as shim
+    if hasattr(shim, '_prepare_onnx_paddings'):
+        return
+    from torch.onnx._internal.torchscript_exporter import symbolic_opset11
+    shim._prepare_onnx_paddings = symbolic_opset11._prepare_onnx_paddings
+
+
+def fix_auxiliary_head_init():
+    """Initialise every auxiliary head of an mmseg ``EncoderDecoder``.
+
+    Works around mmsegmentation 1.2.2 leaving a list of auxiliary heads in
+    an ``nn.ModuleList`` that ``init_weights`` never reaches.
+    """
+    from mmengine.model import ModuleList
+    from mmseg.models.segmentors import EncoderDecoder
+
+    init_auxiliary_head = EncoderDecoder._init_auxiliary_head
+    if getattr(init_auxiliary_head, '_mmcrack_initialised', False):
+        return
+
+    @functools.wraps(init_auxiliary_head)
+    def _init_auxiliary_head(self, auxiliary_head):
+        init_auxiliary_head(self, auxiliary_head)
+        if type(getattr(self, 'auxiliary_head', None)) is torch.nn.ModuleList:
+            self.auxiliary_head = ModuleList(self.auxiliary_head)
+
+    _init_auxiliary_head._mmcrack_initialised = True
+    EncoderDecoder._init_auxiliary_head = _init_auxiliary_head
 
 
 FIXES = {
     'checkpoint_weights_only': fix_checkpoint_weights_only,
     'cpu_distributed': fix_cpu_distributed,
     'onnx_export_torchscript': fix_onnx_export_torchscript,
+    'tensorrt_export_on_cpu': fix_tensorrt_export_on_cpu,
+    'onnx_padding_symbolic': fix_onnx_padding_symbolic,
+    'auxiliary_head_init': fix_auxiliary_head_init,
 }
 
 

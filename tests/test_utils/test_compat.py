@@ -76,3 +76,88 @@ def test_cpu_distributed(monkeypatch):
         assert model.module[0].weight.grad is not None
     finally:
         torch_dist.destroy_process_group()
+
+
+def test_onnx_export_torchscript(tmp_path):
+    # torch >= 2.9 would take the dynamo exporter here (pytorch#151693):
+    # it needs onnxscript, emits opset 18 and bypasses mmdeploy's rewriters.
+    import onnx
+    path = tmp_path / 'conv.onnx'
+    torch.onnx.export(
+        torch.nn.Conv2d(3, 4, 3), (torch.zeros(1, 3, 8, 8), ),
+        str(path),
+        opset_version=11)
+    model = onnx.load(str(path))
+    assert [op.version for op in model.opset_import if not op.domain] == [11]
+    assert [node.op_type for node in model.graph.node] == ['Conv']
+    # No external-data file, as the dynamo exporter writes.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['conv.onnx']
+
+
+def test_onnx_export_keeps_an_explicit_dynamo(monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch.onnx.export, '__wrapped__',
+                        lambda *args, **kwargs: calls.append(kwargs))
+    torch.onnx.export(None, (), 'a.onnx')
+    torch.onnx.export(None, (), 'b.onnx', dynamo=True)
+    assert calls == [{'dynamo': False}, {'dynamo': True}]
+
+
+def test_tensorrt_export_on_cpu():
+    # mmdeploy#1634: "cpu is invalid for the backend tensorrt".
+    from mmdeploy.apis.utils.utils import check_backend_device
+    from mmengine import Config
+    check_backend_device(
+        Config(dict(backend_config=dict(type='tensorrt'))), 'cpu')
+    # Other device checks are unchanged.
+    with pytest.raises(ValueError, match='invalid for the backend openvino'):
+        check_backend_device(
+            Config(dict(backend_config=dict(type='openvino'))), 'cuda')
+
+
+def test_onnx_padding_symbolic():
+    # pytorch#161546 hid the function mmdeploy's TensorRT pad rewriter
+    # replaces; within an export context for TensorRT it is rewritten.
+    import mmdeploy.pytorch.functions  # noqa: F401  (registers rewriters)
+    import torch.onnx._internal.torchscript_exporter.symbolic_opset11 as ops
+    from mmdeploy.core import RewriterContext
+    from mmengine import Config
+    cfg = Config(dict(backend_config=dict(type='tensorrt')))
+    with RewriterContext(cfg, backend='tensorrt', opset=17):
+        inside = ops._prepare_onnx_paddings.__name__
+    assert inside == '_prepare_onnx_paddings__tensorrt'
+    assert ops._prepare_onnx_paddings.__name__ == '_prepare_onnx_paddings'
+
+
+def test_auxiliary_head_init():
+    # A list of auxiliary heads gets its init_cfg applied (mmseg 1.2.2 left
+    # them at PyTorch's defaults): a constant init is visible exactly.
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    norm_cfg = dict(type='BN')
+    head = dict(
+        type='FCNHead',
+        in_channels=8,
+        channels=4,
+        num_convs=1,
+        concat_input=False,
+        num_classes=2,
+        norm_cfg=norm_cfg,
+        init_cfg=dict(type='Constant', val=0.5, bias=0.25, layer='Conv2d'))
+    model = MODELS.build(
+        dict(
+            type='EncoderDecoder',
+            backbone=dict(
+                type='MobileNetV2', widen_factor=0.25, out_indices=(1, 2)),
+            decode_head=dict(head, in_index=1),
+            auxiliary_head=[dict(head, in_index=0),
+                            dict(head, in_index=1)]))
+    model.init_weights()
+    for aux_head in model.auxiliary_head:
+        for name, param in aux_head.named_parameters():
+            if 'conv' in name and 'bn' not in name:
+                expected = 0.5 if name.endswith('weight') else 0.25
+                assert torch.all(param == expected), name
+    assert isinstance(model.auxiliary_head, torch.nn.ModuleList)
+    assert 'auxiliary_head.1.conv_seg.weight' in model.state_dict()
