@@ -17,7 +17,7 @@ STAMP="$VENV/.mmcrack-requirements"
 want=$(cat requirements/*.txt setup.py | sha256sum | cut -d' ' -f1)
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] \
-    && "$VENV/bin/python" -c 'import mmcv.ops, mmseg, mmcrack' 2>/dev/null; then
+    && "$VENV/bin/python" -c 'import mmcv.ops, mmseg, mmdeploy, onnxruntime, mmcrack' 2>/dev/null; then
   echo "[setup_env] $VENV is up to date"
   exit 0
 fi
@@ -33,15 +33,19 @@ fi
 PIP="$VENV/bin/python -m pip"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-echo "[setup_env] 1/4 build requirements (setuptools, torch)"
+echo "[setup_env] 1/5 build requirements (setuptools, torch)"
 $PIP install -q -r requirements/build.txt
-echo "[setup_env] 2/4 mmcv with compiled ops (a source build takes ~20 min the first time)"
+echo "[setup_env] 2/5 mmcv with compiled ops (a source build takes ~20 min the first time)"
 MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
   $PIP install -q --no-build-isolation -r requirements/mmcv.txt
-echo "[setup_env] 3/4 runtime and test requirements"
-$PIP install -q -r requirements/runtime.txt -r requirements/tests.txt
-echo "[setup_env] 4/4 mmcrack (editable)"
+echo "[setup_env] 3/5 runtime, test and optional requirements"
+$PIP install -q -r requirements/runtime.txt -r requirements/tests.txt \
+  -r requirements/optional.txt
+echo "[setup_env] 4/5 deployment: onnx, onnxruntime, mmdeploy (--no-deps)"
+$PIP install -q -r requirements/deploy.txt
+$PIP install -q --no-deps -r requirements/deploy-nodeps.txt
+echo "[setup_env] 5/5 mmcrack (editable)"
 $PIP install -q --no-deps --no-build-isolation -e .
 
-"$VENV/bin/python" -c 'import mmcv.ops, mmseg, mmcrack; print("[setup_env] ok: mmcv", mmcv.__version__, "mmseg", mmseg.__version__, "mmcrack", mmcrack.__version__)'
+"$VENV/bin/python" -c 'import mmcv.ops, mmseg, mmdeploy, onnxruntime, pydensecrf, mmcrack; print("[setup_env] ok: mmcv", mmcv.__version__, "mmseg", mmseg.__version__, "mmcrack", mmcrack.__version__)'
 echo "$want" > "$STAMP"

@@ -1,0 +1,10 @@
+_base_ = ['./segmentation_static.py', './_base_/backends/tensorrt.py']
+onnx_config = dict(input_shape=[448, 448])
+backend_config = dict(model_inputs=[
+    dict(
+        input_shapes=dict(
+            input=dict(
+                min_shape=[1, 3, 448, 448],
+                opt_shape=[1, 3, 448, 448],
+                max_shape=[1, 3, 448, 448])))
+])

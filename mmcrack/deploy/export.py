@@ -1,0 +1,124 @@
+"""Export an mmseg segmentor to ONNX with mmdeploy, then tidy the graph.
+
+:func:`export_onnx` is what ``tools/deploy.py``, the parity tests and
+``tools/benchmark.py`` share: mmdeploy's ``torch2onnx`` (its mmseg rewriters,
+``onnx_config`` and ``codebase_config`` of the deployment config) followed
+by :func:`~mmcrack.deploy.onnx_passes.optimize_onnx`, which leaves a graph
+of standard ONNX operators that ONNX Runtime and TensorRT 10 both take.
+"""
+import copy
+import os
+import os.path as osp
+from typing import Optional, Sequence, Union
+
+import numpy as np
+from mmengine.config import Config
+
+from .onnx_passes import optimize_onnx
+
+#: Pipeline steps that need a ground-truth file; export has none.
+_LABEL_LOADERS = ('LoadAnnotations', )
+
+
+def load_deploy_configs(deploy_cfg: Union[str, Config],
+                        model_cfg: Union[str, Config]):
+    """Load the deployment and model configs (paths or Config objects).
+
+    Returns:
+        tuple[Config, Config]: Copies, safe to modify.
+    """
+    configs = []
+    for cfg in (deploy_cfg, model_cfg):
+        if isinstance(cfg, (str, os.PathLike)):
+            cfg = Config.fromfile(str(cfg))
+        elif isinstance(cfg, dict) and not isinstance(cfg, Config):
+            cfg = Config(cfg)
+        configs.append(copy.deepcopy(cfg))
+    return tuple(configs)
+
+
+def static_input_shape(deploy_cfg: Config) -> Optional[Sequence[int]]:
+    """``onnx_config.input_shape`` as ``[width, height]`` (mmdeploy's
+    order), or None for a dynamic-shape config."""
+    if deploy_cfg.get('onnx_config', {}).get('dynamic_axes'):
+        return None
+    return deploy_cfg.get('onnx_config', {}).get('input_shape', None)
+
+
+def prepare_model_config(model_cfg: Config,
+                         input_shape: Optional[Sequence[int]]) -> Config:
+    """Make the model config's ``test_pipeline`` produce the export input.
+
+    mmdeploy resizes the sample image to a static ``input_shape`` only by
+    rewriting a ``Resize`` step of ``test_pipeline``; crack configs infer on
+    whole images and have none, so the graph would get the sample image's
+    size instead. We add ``Resize(scale=input_shape, keep_ratio=False)``
+    after the loader (mmdeploy then sets its scale) and drop label loaders.
+
+    Args:
+        model_cfg (Config): The model config; not modified.
+        input_shape (Sequence[int], optional): ``[width, height]`` of a
+            static export, None for a dynamic one.
+
+    Returns:
+        Config: The config to export with.
+    """
+    cfg = copy.deepcopy(model_cfg)
+    if 'test_pipeline' not in cfg:
+        cfg.test_pipeline = [
+            dict(type='LoadImageFromFile'),
+            dict(type='PackSegInputs')
+        ]
+    pipeline = [
+        step for step in cfg.test_pipeline
+        if step['type'] not in _LABEL_LOADERS
+    ]
+    if input_shape is not None and not any(step['type'] == 'Resize'
+                                           for step in pipeline):
+        pipeline.insert(
+            1,
+            dict(type='Resize', scale=tuple(input_shape), keep_ratio=False))
+    cfg.test_pipeline = pipeline
+    return cfg
+
+
+def export_onnx(deploy_cfg: Union[str, Config],
+                model_cfg: Union[str, Config],
+                img: Union[str, np.ndarray],
+                work_dir: str,
+                checkpoint: Optional[str] = None,
+                device: str = 'cpu',
+                optimize: bool = True) -> str:
+    """Export a segmentor to ``<work_dir>/<onnx_config.save_file>``.
+
+    Calls mmdeploy's ``torch2onnx`` in this process (``tools/deploy.py``
+    runs it in a spawned one instead) after :func:`prepare_model_config`,
+    then :func:`optimize_onnx`.
+
+    Args:
+        deploy_cfg (str | Config): mmdeploy deployment config, e.g.
+            ``configs/deploy/segmentation_onnxruntime_static-400x400.py``.
+        model_cfg (str | Config): The model config.
+        img (str | np.ndarray): A sample image (BGR array or path) that
+            mmdeploy runs the model on while tracing.
+        work_dir (str): Output directory.
+        checkpoint (str, optional): Model weights; random weights if None.
+        device (str): Device the model is built on. Defaults to 'cpu'.
+        optimize (bool): Apply :func:`optimize_onnx`. Defaults to True.
+
+    Returns:
+        str: Path of the ONNX file.
+    """
+    from mmdeploy.apis import torch2onnx
+
+    from . import rewriters  # noqa: F401  (registers mmcrack's rewriter)
+    deploy_cfg, model_cfg = load_deploy_configs(deploy_cfg, model_cfg)
+    model_cfg = prepare_model_config(model_cfg, static_input_shape(deploy_cfg))
+    save_file = deploy_cfg.onnx_config.get('save_file', 'end2end.onnx')
+    os.makedirs(work_dir, exist_ok=True)
+    torch2onnx(img, work_dir, save_file, deploy_cfg, model_cfg, checkpoint,
+               device)
+    onnx_file = osp.join(work_dir, save_file)
+    if optimize:
+        optimize_onnx(onnx_file)
+    return onnx_file

@@ -1,0 +1,201 @@
+"""Convert a trained segmentor to ONNX Runtime or TensorRT 10.
+
+Works like mmdeploy's ``tools/deploy.py`` (same positional arguments and
+main options), with mmcrack's deployment configs (``configs/deploy/``):
+
+1. export to ONNX with mmdeploy's ``torch2onnx`` in a spawned process
+   (mmdeploy's mmseg rewriters; mmcrack is imported there through
+   ``codebase_config.module``), writing ``<work-dir>/end2end.onnx``;
+2. rewrite the graph for speed with exact, standard-operator passes
+   (``mmcrack.deploy.onnx_passes``; ``--no-optimize`` keeps mmdeploy's
+   graph);
+3. for ``backend_config.type='tensorrt'``: check the graph against TensorRT
+   10's ONNX operator matrix and build ``<work-dir>/end2end.engine`` with
+   mmcrack's TensorRT 10 builder (mmdeploy 1.3.1's targets TensorRT 8);
+   this needs TensorRT and a CUDA GPU;
+4. with ``--dump-info``, mmdeploy's SDK files (``deploy.json``,
+   ``pipeline.json``, ``detail.json``).
+
+The model runs on what it exported:
+``mmcrack.deploy.build_runner('onnxruntime', '<work-dir>/end2end.onnx')``.
+
+Example::
+
+    python tools/deploy.py \\
+        configs/deploy/segmentation_onnxruntime_static-400x400.py \\
+        configs/hrsegnet/hrsegnet-b16_1xb32-100k_crackseg9k-400x400.py \\
+        work_dirs/hrsegnet-b16/iter_100000.pth demo.jpg \\
+        --work-dir work_dirs/hrsegnet-b16-ort
+"""
+import argparse
+import logging
+import os
+import os.path as osp
+import sys
+from typing import Optional, Sequence
+
+import mmcrack  # noqa: F401  (compat fixes before anything exports)
+from mmcrack.deploy.export import (load_deploy_configs, prepare_model_config,
+                                   static_input_shape)
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        'deploy_cfg',
+        help='deployment config, e.g. configs/deploy/'
+        'segmentation_onnxruntime_static-400x400.py')
+    parser.add_argument('model_cfg', help='model config')
+    parser.add_argument(
+        'checkpoint',
+        help='model checkpoint (.pth); "none" exports random weights')
+    parser.add_argument(
+        'img',
+        help='sample image the model runs on while it is traced (any crack '
+        'photo; a static config resizes it to its input_shape)')
+    parser.add_argument(
+        '--work-dir',
+        default=os.getcwd(),
+        help='directory for the converted model (default: the current '
+        'directory)')
+    parser.add_argument(
+        '--device',
+        default='cpu',
+        help='device the PyTorch model is built on for the export (the '
+        'export itself runs on CPU); TensorRT builds on cuda:0 or the cuda '
+        'device given here (default: cpu)')
+    parser.add_argument(
+        '--log-level',
+        default='INFO',
+        choices=list(logging._nameToLevel),
+        help='mmdeploy log level (default: INFO)')
+    parser.add_argument(
+        '--dump-info',
+        action='store_true',
+        help="write mmdeploy's SDK information (deploy.json, pipeline.json, "
+        'detail.json)')
+    parser.add_argument(
+        '--no-optimize',
+        action='store_true',
+        help="keep mmdeploy's graph as exported (skip the rewrites of "
+        'mmcrack.deploy.onnx_passes)')
+    parser.add_argument(
+        '--no-spawn',
+        action='store_true',
+        help='export in this process instead of a spawned one (debugging)')
+    return parser.parse_args(argv)
+
+
+def _file_line(path: str) -> str:
+    return f'  {path} ({os.path.getsize(path) / 2**20:.2f} MiB)'
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    from mmdeploy.apis import torch2onnx
+    from mmdeploy.apis.core import PIPELINE_MANAGER
+    from mmdeploy.utils import get_root_logger
+    logger = get_root_logger(log_level=args.log_level)
+
+    deploy_cfg, model_cfg = load_deploy_configs(args.deploy_cfg,
+                                                args.model_cfg)
+    # The spawned export process must import mmcrack and its rewriter before
+    # it builds the model; mmdeploy imports codebase_config.module there.
+    modules = list(deploy_cfg.codebase_config.get('module', []))
+    for module in ('mmcrack', 'mmcrack.deploy.rewriters'):
+        if module not in modules:
+            modules.append(module)
+    deploy_cfg.codebase_config.module = modules
+    model_cfg = prepare_model_config(model_cfg,
+                                     static_input_shape(deploy_cfg))
+    checkpoint = (None if args.checkpoint.lower() in ('none', '') else
+                  args.checkpoint)
+    backend = deploy_cfg.backend_config.type
+    if backend not in ('onnxruntime', 'tensorrt'):
+        logger.error(f'backend {backend!r} is not supported by mmcrack: use '
+                     'an onnxruntime or tensorrt deployment config.')
+        return 2
+    os.makedirs(args.work_dir, exist_ok=True)
+    save_file = deploy_cfg.onnx_config.get('save_file', 'end2end.onnx')
+    onnx_file = osp.join(args.work_dir, save_file)
+    if osp.exists(onnx_file):
+        os.remove(onnx_file)
+
+    if not args.no_spawn:
+        from torch.multiprocessing import set_start_method
+        set_start_method('spawn', force=True)
+        PIPELINE_MANAGER.enable_multiprocess(True, [torch2onnx])
+    PIPELINE_MANAGER.set_log_level(logging._nameToLevel[args.log_level],
+                                   [torch2onnx])
+    torch2onnx(args.img, args.work_dir, save_file, deploy_cfg, model_cfg,
+               checkpoint, args.device)
+    if not osp.isfile(onnx_file):
+        logger.error(f'The ONNX export failed ({onnx_file} was not '
+                     'written); see the log above.')
+        return 1
+    written = [onnx_file]
+
+    if not args.no_optimize:
+        from mmcrack.deploy.onnx_passes import optimize_onnx
+        counts = optimize_onnx(onnx_file)
+        logger.info('Optimized the graph: ' +
+                    ', '.join(f'{k} x{v}' for k, v in counts.items()))
+
+    status = 0
+    if backend == 'tensorrt':
+        from mmcrack.deploy.tensorrt import (TensorRTUnavailable,
+                                             build_engine_from_config)
+        from mmcrack.deploy.trt_support import (check_onnx,
+                                                default_matrix_path,
+                                                load_support_matrix)
+        if default_matrix_path().is_file():
+            problems, _ = check_onnx(
+                onnx_file,
+                load_support_matrix(),
+                static=static_input_shape(deploy_cfg) is not None)
+            for problem in problems:
+                logger.warning(f'TensorRT 10 support: {problem}')
+        engine_file = osp.splitext(onnx_file)[0] + '.engine'
+        try:
+            import torch
+            device = args.device if args.device.startswith(
+                'cuda') else 'cuda:0'
+            if torch.cuda.is_available():
+                torch.cuda.set_device(device)
+            build_engine_from_config(onnx_file, engine_file, deploy_cfg)
+            written.append(engine_file)
+        except TensorRTUnavailable as e:
+            logger.error(f'Cannot build the TensorRT engine: {e} The ONNX '
+                         f'model is at {onnx_file}; run this command again '
+                         'on a machine with TensorRT to build the engine.')
+            status = 1
+
+    if args.dump_info:
+        from mmdeploy.backend.sdk.export_info import export2SDK
+        try:
+            export2SDK(deploy_cfg, model_cfg, args.work_dir,
+                       checkpoint or '', args.device)
+            written += [
+                osp.join(args.work_dir, name)
+                for name in ('deploy.json', 'pipeline.json', 'detail.json')
+            ]
+        except Exception as e:  # noqa: BLE001  (SDK info is optional)
+            logger.warning(f'Could not write the SDK information: {e!r}')
+
+    lines = [f'[deploy] {backend} model of {args.model_cfg} '
+             f'({checkpoint or "random weights"}) written to '
+             f'{args.work_dir}:']
+    lines += [_file_line(path) for path in written if osp.isfile(path)]
+    runner_file = written[-1] if backend == 'tensorrt' and status == 0 else (
+        onnx_file)
+    runner_backend = backend if status == 0 else 'onnxruntime'
+    lines.append(f"[deploy] run it: mmcrack.deploy.build_runner("
+                 f"'{runner_backend}', '{runner_file}')")
+    print('\n'.join(lines))
+    return status
+
+
+if __name__ == '__main__':
+    sys.exit(main())
