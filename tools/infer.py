@@ -58,7 +58,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('config', help='model config file')
     parser.add_argument(
         'checkpoint',
-        help='model file: a .pth checkpoint for the pytorch backend')
+        help='model file: a .pth checkpoint (pytorch backend), or the '
+        'end2end.onnx / end2end.engine that tools/deploy.py wrote '
+        '(onnxruntime / tensorrt backend)')
     parser.add_argument(
         'input',
         help='an image, a folder (searched recursively for images and '
@@ -71,8 +73,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--backend',
         choices=sorted(BACKENDS),
         default='pytorch',
-        help='inference backend (default: pytorch; onnxruntime and tensorrt '
-        'are not available yet)')
+        help='inference backend (default: pytorch); tensorrt needs '
+        '--device cuda and TensorRT 10')
     parser.add_argument(
         '--device',
         help="'cpu' or 'cuda[:N]' (default: cuda if available, else cpu)")

@@ -27,13 +27,10 @@ every backend, so a ``Resize`` in it applies to all of them alike.
   slides with that crop size.
 
 The backend is chosen in one place, :data:`BACKENDS` (name to factory
-``(cfg, model_file, device) -> CrackBackend``). ``onnxruntime`` and
-``tensorrt`` raise :class:`BackendUnavailableError` until the runners of
-``mmcrack/deploy/`` are plugged in, which is::
-
-    from mmcrack.deploy import build_runner
-    BACKENDS['onnxruntime'] = lambda cfg, model_file, device: RunnerBackend(
-        cfg, build_runner('onnxruntime', model_file, device))
+``(cfg, model_file, device) -> CrackBackend``): ``onnxruntime`` and
+``tensorrt`` wrap the runners of :func:`mmcrack.deploy.build_runner` (an
+``end2end.onnx`` or ``end2end.engine`` written by ``tools/deploy.py``) in a
+:class:`RunnerBackend`.
 """
 import copy
 from typing import Callable, Dict, Optional, Sequence, Tuple
@@ -335,28 +332,34 @@ class RunnerBackend(CrackBackend):
             scores, self.crack_index, sigmoid=not self.outputs_labels)
 
 
-def _unavailable(name: str, install: str) -> Callable[..., CrackBackend]:
-    """A backend factory that explains why ``name`` cannot run yet."""
+def _runner_backend(name: str) -> Callable[..., CrackBackend]:
+    """A factory of the :class:`RunnerBackend` of deploy backend ``name``.
+
+    The runner's package (onnxruntime, TensorRT) is imported when the
+    backend is built; a missing package or GPU raises
+    :class:`BackendUnavailableError` with the runner's install hint.
+    """
 
     def factory(cfg, model_file, device):
-        raise BackendUnavailableError(
-            f'The {name} backend is not available yet: its runner '
-            '(mmcrack.deploy) is not plugged into mmcrack.apis.backends. '
-            f'It will need {install}. Use --backend pytorch with a .pth '
-            'checkpoint meanwhile.')
+        from mmcrack.deploy import build_runner
+        if name == 'tensorrt' and not device.startswith('cuda'):
+            raise BackendUnavailableError(
+                'The tensorrt backend runs on an NVIDIA GPU: use '
+                '--device cuda (or --backend onnxruntime on a CPU).')
+        try:
+            runner = build_runner(name, model_file, check_device(device))
+        except ImportError as err:
+            raise BackendUnavailableError(str(err)) from err
+        return RunnerBackend(cfg, runner)
 
     return factory
 
 
-#: Backend name -> factory ``(cfg, checkpoint, device) -> CrackBackend``.
+#: Backend name -> factory ``(cfg, model_file, device) -> CrackBackend``.
 BACKENDS: Dict[str, Callable[..., CrackBackend]] = dict(
     pytorch=PytorchBackend,
-    onnxruntime=_unavailable(
-        'onnxruntime', '`pip install onnxruntime` (or onnxruntime-gpu) and '
-        'an .onnx file exported from the checkpoint'),
-    tensorrt=_unavailable(
-        'tensorrt', 'TensorRT 10 (`pip install tensorrt`) on an NVIDIA GPU '
-        'and an engine built from the exported .onnx file'))
+    onnxruntime=_runner_backend('onnxruntime'),
+    tensorrt=_runner_backend('tensorrt'))
 
 
 def build_backend(name: str,

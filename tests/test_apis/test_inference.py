@@ -17,9 +17,9 @@ from mmcrack.apis.backends import check_device
 # mmseg's resize warns about align_corners on every odd feature size.
 pytestmark = pytest.mark.filterwarnings('ignore:When align_corners=True')
 
-DEMO_CONFIG = str(
-    Path(__file__).resolve().parents[2] / 'configs' / 'hrsegnet' /
-    'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_CONFIG = str(REPO_ROOT / 'configs' / 'hrsegnet' /
+                  'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 
 
 @pytest.fixture(autouse=True, scope='module')
@@ -162,8 +162,8 @@ def test_runner_backend_matches_pytorch(inferencer):
 
 
 def test_runner_with_fixed_input_size(inferencer, checkpoint, monkeypatch):
-    """A runner plugged into BACKENDS the way the deploy runners will be,
-    with a fixed input size (a static TensorRT engine)."""
+    """A runner plugged into BACKENDS the way the deploy runners are, with
+    a fixed input size (a static TensorRT engine)."""
     model = inferencer.backend.model
     seen = set()
 
@@ -220,13 +220,37 @@ def test_runner_with_label_output(inferencer):
     np.testing.assert_array_equal(prob > 0.5, expected)
 
 
-@pytest.mark.parametrize('name', ['onnxruntime', 'tensorrt'])
-def test_deploy_backends_say_they_are_not_available(name):
-    assert name in BACKENDS
-    with pytest.raises(BackendUnavailableError, match='not available yet'):
-        build_backend(name, Config.fromfile(DEMO_CONFIG), 'model.onnx')
+def test_onnxruntime_backend_matches_pytorch(inferencer, checkpoint,
+                                            tmp_path):
+    """An ONNX export of the checkpoint, run by the onnxruntime backend,
+    gives the PyTorch backend's crack probability, windows included."""
+    pytest.importorskip('onnxruntime')
+    from mmcrack.deploy.export import export_onnx
+    cfg = inferencer.backend.model.cfg
+    image = photo(96, 128)
+    deploy_cfg = Config.fromfile(
+        str(REPO_ROOT / 'configs' / 'deploy' /
+            'segmentation_onnxruntime_dynamic.py'))
+    deploy_cfg.codebase_config.with_argmax = False  # logits: probabilities
+    onnx_file = export_onnx(deploy_cfg, cfg, image, str(tmp_path / 'ort'),
+                            checkpoint)
+    backend = build_backend('onnxruntime', cfg, onnx_file)
+    assert isinstance(backend, RunnerBackend)
+    data = backend.preprocess(image)
+    for test_cfg in (dict(mode='whole'),
+                     dict(mode='slide', crop_size=(64, 64), stride=(48, 48))):
+        np.testing.assert_allclose(
+            backend(data, test_cfg),
+            inferencer.backend(data, test_cfg),
+            atol=1e-4)
+
+
+def test_unknown_or_unusable_backends_are_clear_errors():
+    cfg = Config.fromfile(DEMO_CONFIG)
     with pytest.raises(ValueError, match='Unknown backend'):
-        build_backend('openvino', Config.fromfile(DEMO_CONFIG), 'x')
+        build_backend('openvino', cfg, 'x')
+    with pytest.raises(BackendUnavailableError, match='--device cuda'):
+        build_backend('tensorrt', cfg, 'end2end.engine', 'cpu')
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CUDA is available')
