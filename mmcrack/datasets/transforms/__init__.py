@@ -1,3 +1,4 @@
+from .crack_aware_crop import CrackAwareCrop
 from .random_distort import RandomDistort
 from .random_gaussian_noise import RandomGaussianNoise
 from .random_rotate90 import RandomRotate90
@@ -5,6 +6,6 @@ from .random_shift_scale_rotate import RandomShiftScaleRotate
 from .random_step_scale import RandomStepScale
 
 __all__ = [
-    'RandomDistort', 'RandomGaussianNoise', 'RandomRotate90',
-    'RandomShiftScaleRotate', 'RandomStepScale'
+    'CrackAwareCrop', 'RandomDistort', 'RandomGaussianNoise',
+    'RandomRotate90', 'RandomShiftScaleRotate', 'RandomStepScale'
 ]

@@ -1,4 +1,9 @@
+from .balanced_cross_entropy_loss import BalancedCrossEntropyLoss
 from .bce_dice_loss import BCEDiceLoss
+from .ceccm_loss import CECCMLoss, center_enhance
 from .ohem_cross_entropy_loss import OhemCrossEntropyLoss
 
-__all__ = ['BCEDiceLoss', 'OhemCrossEntropyLoss']
+__all__ = [
+    'BalancedCrossEntropyLoss', 'BCEDiceLoss', 'CECCMLoss',
+    'OhemCrossEntropyLoss', 'center_enhance'
+]

@@ -1,4 +1,6 @@
 from .cagm import CAGM
 from .multiscale_dilated_conv import MultiscaleDilatedConv
+from .paam import PAAM
+from .recon_feature_fusion import ReconFeatureFusion
 
-__all__ = ['CAGM', 'MultiscaleDilatedConv']
+__all__ = ['CAGM', 'MultiscaleDilatedConv', 'PAAM', 'ReconFeatureFusion']

@@ -1,1 +1,3 @@
+from .wp_cracknet import WPCrackNet
 
+__all__ = ['WPCrackNet']

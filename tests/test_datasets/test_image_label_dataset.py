@@ -1,0 +1,90 @@
+import importlib.util
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from mmcrack.datasets import CrackDataError, ImageLabelDataset
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TOOL = REPO_ROOT / 'tools' / 'dataset_converters' / 'make_weak_labels.py'
+META_KEYS = ('img_path', 'ori_shape', 'img_shape', 'pad_shape',
+             'scale_factor', 'flip', 'flip_direction', 'img_label')
+PIPELINE = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomCrop', crop_size=(64, 64)),
+    dict(type='PackSegInputs', meta_keys=META_KEYS)
+]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def weak_cracksc(tmp_path_factory):
+    """An image-level set built from the real CrackSC val images."""
+    data = REPO_ROOT / '..' / 'shared' / 'data' / 'cracksc'
+    if not (data / 'images').is_dir():
+        pytest.skip(f'real crack data {data} is not available')
+    spec = importlib.util.spec_from_file_location('make_weak_labels', TOOL)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = tmp_path_factory.mktemp('weak') / 'cracksc_weak'
+    tool.main([str(data), str(out), '--split', 'val'])
+    return out
+
+
+def test_folders_give_image_labels(weak_cracksc):
+    dataset = ImageLabelDataset(
+        data_root=str(weak_cracksc), pipeline=PIPELINE)
+    labels = [dataset.get_data_info(i)['img_label']
+              for i in range(len(dataset))]
+    n_crack = len(list((weak_cracksc / 'crack').glob('*.png')))
+    n_free = len(list((weak_cracksc / 'no_crack').glob('*.png')))
+    assert sorted(labels) == [0] * n_free + [1] * n_crack
+    assert n_crack and n_free
+    sample = dataset[0]['data_samples']
+    assert sample.metainfo['img_label'] in (0, 1)
+    assert 'gt_sem_seg' not in sample
+    assert dataset[0]['inputs'].shape == (3, 64, 64)
+    assert dataset.metainfo['classes'] == ('background', 'crack')
+
+
+def test_list_file_and_pixel_masks_where_they_exist(weak_cracksc):
+    dataset = ImageLabelDataset(
+        data_root=str(weak_cracksc),
+        ann_file='labels.txt',
+        data_prefix=dict(img_path='', seg_map_path='masks'),
+        pipeline=[])
+    lines = (weak_cracksc / 'labels.txt').read_text().split()
+    assert len(dataset) == len(lines) // 2
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        mask = cv2.imread(info['seg_map_path'], 0)
+        assert bool((mask == 1).any()) == bool(info['img_label'])
+
+
+def test_errors_name_the_fix(tmp_path):
+    with pytest.raises(CrackDataError, match='make_weak_labels'):
+        ImageLabelDataset(data_root=str(tmp_path), pipeline=[])
+    (tmp_path / 'a.png').write_bytes(b'')
+    (tmp_path / 'list.txt').write_text('a.png 2\n')
+    with pytest.raises(CrackDataError, match='line 1'):
+        ImageLabelDataset(
+            data_root=str(tmp_path), ann_file='list.txt', pipeline=[])
+    (tmp_path / 'list.txt').write_text('missing.png 1\n')
+    with pytest.raises(CrackDataError, match='does not exist'):
+        ImageLabelDataset(
+            data_root=str(tmp_path), ann_file='list.txt', pipeline=[])
+    cv2.imwrite(str(tmp_path / 'b.png'), np.zeros((4, 4, 3), np.uint8))
+    (tmp_path / 'list.txt').write_text('b.png 1\n')
+    with pytest.warns(UserWarning, match='needs both'):
+        ImageLabelDataset(
+            data_root=str(tmp_path), ann_file='list.txt', pipeline=[])
