@@ -1,5 +1,7 @@
 """Every model family exports with mmdeploy and runs in ONNX Runtime with
 PyTorch's outputs, on real crack photos (CFD, 480 x 320)."""
+from pathlib import Path
+
 import numpy as np
 import onnx
 import pytest
@@ -102,8 +104,8 @@ def test_prepare_model_config_adds_the_static_resize():
 ])
 def test_deploy_configs(deploy_cfg, shape):
     from mmengine.config import Config
-    from conftest import DEPLOY
-    cfg = Config.fromfile(str(DEPLOY / deploy_cfg))
+    deploy_dir = Path(__file__).resolve().parents[2] / 'configs' / 'deploy'
+    cfg = Config.fromfile(str(deploy_dir / deploy_cfg))
     assert static_input_shape(cfg) == shape
     assert cfg.onnx_config.opset_version == 17
     assert cfg.codebase_config.module == [
