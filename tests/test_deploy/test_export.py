@@ -6,7 +6,7 @@ import numpy as np
 import onnx
 import pytest
 import torch
-from conftest import label_map, torch_logits
+from pytorch_reference import label_map, torch_logits
 
 from mmcrack.deploy.export import prepare_model_config, static_input_shape
 from mmcrack.deploy.onnxruntime import OnnxRuntimeRunner
