@@ -8,51 +8,10 @@
 #       --resize 256
 # Crack images plus one crack-free crop cut from each (Sec. 4.1, as for
 # Crack500 and DeepCrack).
+# Everything else as for CFD (cfd_weak.py).
+_base_ = ['./cfd_weak.py']
 data_root = 'data/cracksc'
 weak_data_root = 'data/cracksc_weak'
-crop_size = (256, 256)
-# PackSegInputs' default meta keys plus the image label.
-meta_keys = ('img_path', 'ori_shape', 'img_shape', 'pad_shape',
-             'scale_factor', 'flip', 'flip_direction', 'img_label')
-# The official augmentation: random resize (long side 1.5-2x of the 256
-# patches, i.e. 384-512), random 256 crop, horizontal flip.
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='RandomResize',
-        scale=(256, 256),
-        ratio_range=(1.5, 2.0),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackSegInputs', meta_keys=meta_keys)
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs')
-]
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='ImageLabelDataset',
-        data_root=weak_data_root,
-        ann_file='labels.txt',
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='CrackDataset',
-        data_root=data_root,
-        data_prefix=dict(img_path='images', seg_map_path='masks'),
-        split='val',
-        pipeline=test_pipeline))
+train_dataloader = dict(dataset=dict(data_root=weak_data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='CrackMetric')
-test_evaluator = val_evaluator
