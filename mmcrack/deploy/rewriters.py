@@ -13,6 +13,11 @@ default one and returns:
 * ``with_argmax=False``: the ``N x C x H x W`` logits at the input size,
   whatever ``C``.
 
+mmdeploy rewrites ``EncoderDecoder.predict`` to return the logits; a second
+rewriter does the same for :class:`~mmcrack.models.segmentors.WPCrackNet`,
+whose ``predict`` is its own (the inference path: both encoders to ``b5``,
+PAAM and the detector).
+
 Deployment configs import it through ``codebase_config.module``, so it is
 registered in mmdeploy's spawned export process too.
 """
@@ -48,3 +53,11 @@ def base_segmentor__forward(self,
         return (seg_logits.sigmoid() > self.decode_head.threshold).to(
             torch.int64)
     return seg_logits.argmax(dim=1, keepdim=True)
+
+
+@FUNCTION_REWRITER.register_rewriter(
+    func_name='mmcrack.models.segmentors.WPCrackNet.predict')
+def wp_cracknet__predict(self, inputs, data_samples=None, **kwargs):
+    """The crack logits (``N x 1 x H x W``) of the inference path, where
+    PyTorch would wrap them in data samples."""
+    return self.encode_decode(inputs)
