@@ -1,56 +1,9 @@
-_base_ = [
-    '../_base_/models/context_cracknet.py',
-    '../_base_/datasets/cracktree200.py', '../_base_/default_runtime.py',
-    '../_base_/schedules/schedule_40k_adamw_plateau.py'
-]
-# Context-CrackNet on CrackTree200 as in the paper (Sec. 4.1-4.2): every image
-# resized to 448x448, the official albumentations augmentation, AdamW with the
-# learning rate halved on plateaus; batch 8 (the paper: 32 on a 48 GB GPU), 40k
-# iterations.
-crop_size = (448, 448)
-model = dict(data_preprocessor=dict(size=crop_size))
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='Resize', scale=crop_size, keep_ratio=False),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomFlip', prob=0.5, direction='vertical'),
-    dict(type='RandomRotate90', prob=0.5),
-    # albumentations fills the mask border with background (0).
-    dict(
-        type='RandomShiftScaleRotate',
-        shift_limit=0.1,
-        scale_limit=0.1,
-        rotate_limit=30,
-        prob=0.5,
-        seg_border_value=0),
-    dict(type='RandomGaussianNoise', var_limit=(10.0, 50.0), prob=0.2),
-    # ColorJitter(0.2, 0.2, 0.2, 0.1, p=0.5): the four changes in random
-    # order, half of the time; a hue shift of 0.1 turn is 25.5 PIL units.
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='RandomDistort',
-                brightness_range=0.2,
-                brightness_prob=1.0,
-                contrast_range=0.2,
-                contrast_prob=1.0,
-                saturation_range=0.2,
-                saturation_prob=1.0,
-                hue_range=25.5,
-                hue_prob=1.0)
-        ],
-        prob=0.5),
-    dict(type='PackSegInputs')
-]
-# Predictions at 448x448 are resized back to the original image size.
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=crop_size, keep_ratio=False),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs')
-]
-train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+# Context-CrackNet on CrackTree200: the recipe of the CFD config (the
+# paper's, Sec. 4.1-4.2: every image resized to 448x448, the official
+# albumentations augmentation, AdamW with the learning rate halved on
+# plateaus, 40k iterations) with CrackTree200's images.
+_base_ = './context-cracknet_r50_1xb8-40k_cfd-448x448.py'
+data_root = 'data/cracktree200'
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
