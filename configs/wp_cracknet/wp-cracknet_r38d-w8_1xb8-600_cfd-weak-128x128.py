@@ -17,17 +17,12 @@ max_iters = 600
 widths = (8, 16, 32, 64, 128, 256, 512)
 model = dict(
     data_preprocessor=dict(size=crop_size),
-    # From scratch, BatchNorm must learn (the official frozen BatchNorm
-    # assumes ImageNet weights), and the convs start from He init, as
-    # mmseg's ResNet does without pretrained weights.
+    # From scratch, BatchNorm must learn: the official frozen BatchNorm
+    # assumes ImageNet weights.
     backbone=dict(
         channels=widths,
         norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        init_cfg=[
-            dict(type='Kaiming', layer='Conv2d'),
-            dict(type='Constant', val=1, layer='_BatchNorm')
-        ]),
+        norm_eval=False),
     cam_head=dict(in_channels=widths[6], channels=64),
     fusion=dict(
         in_channels=(widths[3], widths[4], widths[6]),
