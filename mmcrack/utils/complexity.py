@@ -113,19 +113,44 @@ def count_macs(model: nn.Module, *inputs, **kwargs) -> int:
     Returns:
         int: The number of multiply-accumulates.
     """
-    total = 0
+    return profile_call(model, *inputs, **kwargs)['macs']
+
+
+@torch.no_grad()
+def profile_call(model: nn.Module, *inputs, **kwargs) -> Dict[str, int]:
+    """MACs and parameters of what runs in one call ``model(*inputs,
+    **kwargs)``.
+
+    For a segmentor called in ``'tensor'`` mode that is its inference path:
+    no auxiliary heads, and for a model with training-only parts (such as
+    WP-CrackNet's reconstructor decoder, or the encoder blocks past the
+    detector's input) only the modules that produce the prediction. A
+    parameter counts once however often its module runs.
+
+    Args:
+        model (nn.Module): The model; its train/eval mode is left as it is.
+        *inputs: Positional inputs of the call.
+        **kwargs: Keyword inputs of the call.
+
+    Returns:
+        dict: ``macs`` (by the module rules) and ``params`` (parameters of
+        the modules that ran).
+    """
+    macs = 0
+    ran = set()
 
     def hook(module, args, output):
-        nonlocal total
-        total += int(_rule(module)(module, args, output))
+        nonlocal macs
+        ran.add(module)
+        rule = _rule(module)
+        if rule is not None:
+            macs += int(rule(module, args, output))
 
-    handles = [
-        module.register_forward_hook(hook) for module in model.modules()
-        if _rule(module) is not None
-    ]
+    handles = [module.register_forward_hook(hook) for module in model.modules()]
     try:
         model(*inputs, **kwargs)
     finally:
         for handle in handles:
             handle.remove()
-    return total
+    params = {p for module in ran for p in module.parameters(recurse=False)}
+    return dict(macs=macs, params=sum(p.numel() for p in params))

@@ -41,8 +41,7 @@ def test_hrsegnet_params_and_macs(tool, capsys, config):
     tool.main([str(CONFIGS / config), '--shape', '400', '400'])
     out = capsys.readouterr().out
     assert f'MACs: {macs_text}\n' in out
-    assert f'Params: {params_text} ({infer_text} without the auxiliary ' \
-        'heads)' in out
+    assert f'Params: {params_text} ({infer_text} at inference: ' in out
     assert 'Input shape: (1, 3, 400, 400)' in out
     result = tool.get_complexity(Config.fromfile(CONFIGS / config), (400, 400))
     assert result == dict(params=params, params_infer=params_infer, macs=macs)

@@ -3,8 +3,9 @@
 Mirrors mmseg's tools/analysis_tools/get_flops.py (same arguments), but
 counts multiply-accumulates with the rules of mmcrack.utils.complexity
 (those of thop.profile: convs and linears, norms, average pooling), which
-reproduce HrSegNet's published complexity, and it reports the parameters
-with and without the auxiliary heads, which run in training only.
+reproduce HrSegNet's published complexity, and it reports all parameters
+and those of the inference path (the modules that run in ``'tensor'`` mode:
+no auxiliary heads, nor WP-CrackNet's training-only parts).
 
 Example:
     python tools/analysis_tools/get_flops.py \\
@@ -20,7 +21,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
-from mmcrack.utils.complexity import count_macs, count_params
+from mmcrack.utils.complexity import count_params, profile_call
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -60,19 +61,19 @@ def get_complexity(cfg: Config, shape: Sequence[int]) -> dict:
         shape (Sequence[int]): Input (H, W).
 
     Returns:
-        dict: ``params`` (all parameters), ``params_infer`` (without the
-        auxiliary heads) and ``macs`` (one 1x3xHxW image, in test mode).
+        dict: ``params`` (all parameters), ``params_infer`` (those of the
+        modules that run at inference) and ``macs`` (one 1x3xHxW image, in
+        test mode).
     """
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
     model.eval()
-    params = count_params(model)
-    if getattr(model, 'auxiliary_head', None) is not None:
-        model.auxiliary_head = None
-    inputs = torch.zeros(1, 3, *shape)
-    # mode='tensor' runs backbone and decode head, as at inference.
-    macs = count_macs(model, inputs, mode='tensor')
-    return dict(params=params, params_infer=count_params(model), macs=macs)
+    # mode='tensor' runs what inference runs (backbone and decode head).
+    result = profile_call(model, torch.zeros(1, 3, *shape), mode='tensor')
+    return dict(
+        params=count_params(model),
+        params_infer=result['params'],
+        macs=result['macs'])
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -85,8 +86,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     split_line = '=' * 30
     params = f'{result["params"] / 1e6:.4f} M'
     if result['params_infer'] != result['params']:
-        params += (f' ({result["params_infer"] / 1e6:.4f} M without the '
-                   'auxiliary heads)')
+        params += (f' ({result["params_infer"] / 1e6:.4f} M at inference: '
+                   'without training-only parts such as auxiliary heads)')
     print(f'{split_line}\nConfig: {args.config}\n'
           f'Input shape: (1, 3, {shape[0]}, {shape[1]})\n'
           f'MACs: {result["macs"] / 1e9:.3f} G\n'

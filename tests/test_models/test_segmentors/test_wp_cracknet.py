@@ -12,7 +12,7 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from mmcrack.models.segmentors import WPCrackNet
-from mmcrack.utils.complexity import count_params
+from mmcrack.utils.complexity import count_params, profile_call
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -122,11 +122,15 @@ def test_inference_path_has_the_papers_parameter_count():
             for m in model.modules()
         ]
         out = model(torch.empty(1, 3, 256, 256), mode='tensor')
+        profile = profile_call(model, torch.empty(1, 3, 256, 256),
+                               mode='tensor')
     for handle in handles:
         handle.remove()
     assert out.shape == (1, 1, 256, 256)
     params = {p for m in used for p in m.parameters(recurse=False)}
     assert sum(p.numel() for p in params) == INFERENCE_PARAMS
+    # What tools/analysis_tools/get_flops.py prints as the inference count.
+    assert profile['params'] == INFERENCE_PARAMS
     # Only the encoders up to b5 (not b5_1 on), PAAM and the detector ran.
     assert count_params(model.detector) == DETECTOR_PARAMS
     backbone = model.classifier['backbone']
