@@ -71,7 +71,7 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 import mmcrack  # noqa: F401  (compat fixes, modules)
-from mmcrack.utils.complexity import count_macs, count_params
+from mmcrack.utils.complexity import profile_call
 
 MMSEG_CONFIGS = osp.join(
     osp.dirname(__import__('mmseg').__file__), '.mim', 'configs')
@@ -336,10 +336,8 @@ def prepare_model(name: str, cfg: Config, checkpoint: Optional[str], args,
     x = torch.from_numpy(
         np.random.RandomState(0).randn(args.batch, 3, h,
                                        w).astype(np.float32))
-    base = dict(
-        model=name,
-        params=count_params(model),
-        macs=count_macs(deployed, x[:1]))
+    # Parameters and MACs of what runs: the inference path.
+    base = dict(model=name, **profile_call(deployed, x[:1]))
     cases = []
 
     if 'pytorch' in backends:
