@@ -146,7 +146,9 @@ def profile_call(model: nn.Module, *inputs, **kwargs) -> Dict[str, int]:
         if rule is not None:
             macs += int(rule(module, args, output))
 
-    handles = [module.register_forward_hook(hook) for module in model.modules()]
+    handles = [
+        module.register_forward_hook(hook) for module in model.modules()
+    ]
     try:
         model(*inputs, **kwargs)
     finally:
