@@ -16,8 +16,7 @@ from mmcrack.engine.hooks import (BalancedLearningHook,
                                   precision_recall_factor)
 from mmcrack.models.losses import BalancedCrossEntropyLoss
 
-BALANCED_CONFIG = (Path(__file__).resolve().parents[2] / 'configs' /
-                   'balanced' / 'hrsegnet-b16-balanced_1xb8-3k_cfd-256x256.py')
+BALANCED_CONFIGS = Path(__file__).resolve().parents[2] / 'configs' / 'balanced'
 
 
 @pytest.fixture(autouse=True)
@@ -141,8 +140,14 @@ def test_crack_aware_crop_probability_reaches_forked_workers():
 
 
 
-def test_balanced_config_trains_and_adapts(tmp_path, cfd_dir):
-    cfg = Config.fromfile(BALANCED_CONFIG)
+@pytest.mark.parametrize('config,extra_losses', [
+    ('hrsegnet-b16-balanced_1xb8-3k_cfd-256x256.py', ()),
+    ('hrsegnet-b16-balanced-dice_1xb8-3k_cfd-256x256.py',
+     ('decode.loss_dice', )),
+])
+def test_balanced_config_trains_and_adapts(tmp_path, cfd_dir, config,
+                                           extra_losses):
+    cfg = Config.fromfile(BALANCED_CONFIGS / config)
     cfg.work_dir = str(tmp_path)
     cfg.model.data_preprocessor.size = (64, 64)
     cfg.model.backbone.norm_cfg = cfg.model.decode_head.norm_cfg = dict(
@@ -161,14 +166,19 @@ def test_balanced_config_trains_and_adapts(tmp_path, cfd_dir):
     cfg.param_scheduler = []
     cfg.default_hooks.checkpoint = None
     cfg.default_hooks.pop('visualization')
-    cfg.custom_hooks[0].interval = 2
+    # One update, at the last iteration: the sign check below compares
+    # the weight with that update's PRF.
+    cfg.custom_hooks[0].interval = 4
+    cfg.randomness = dict(seed=0)
     cfg.log_level = 'WARNING'
     runner = Runner.from_cfg(cfg)
     runner.train()
     losses = BalancedLearningHook.balanced_losses(runner.model)
     assert len(losses) == 3  # decode head and two auxiliary heads
     scalars = runner.message_hub.log_scalars
-    for key in ('train/bl_prf', 'train/bl_pos_weight', 'train/bl_pos_prob'):
+    for key in ('train/bl_prf', 'train/bl_pos_weight', 'train/bl_pos_prob',
+                'train/decode.loss_balanced_ce') + tuple(
+                    f'train/{name}' for name in extra_losses):
         assert key in scalars, key
     # An untrained model: the weights and the crop rate moved with PRF.
     prf = scalars['train/bl_prf'].current()
