@@ -77,8 +77,10 @@ def test_counting_rules():
 
 
 def test_every_hrsegnet_config_builds(tool):
-    """All HrSegNet configs load and build (with their custom imports)."""
-    for config in sorted(CONFIGS.glob('*.py')):
+    """All HrSegNet configs, balanced-learning ones included, load and build
+    (with their custom imports)."""
+    balanced = CONFIGS.parent / 'balanced'
+    for config in sorted([*CONFIGS.glob('*.py'), *balanced.glob('*.py')]):
         cfg = Config.fromfile(config)
         assert cfg.custom_imports['imports'] == ['mmcrack'], config.name
         result = tool.get_complexity(cfg, (64, 64))
