@@ -1,16 +1,20 @@
 import copy
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
+from mmcrack.engine.hooks import (BalancedLearningHook,
+                                  precision_recall_factor)
 from mmcrack.models.segmentors import WPCrackNet
 from mmcrack.utils.complexity import count_params, profile_call
 
@@ -305,3 +309,39 @@ def test_too_large_pseudo_labels_can_be_left_out(cracksc_dir):
         dict(inputs=inputs, data_samples=samples),
         build_optim_wrapper(model, OPTIM))
     assert log_vars['det_num_pseudo'] == 1
+
+
+def test_balanced_learning_steers_the_detector(cracksc_dir):
+    """BalancedCrossEntropyLoss as the detector's loss counts crack TP / FP
+    / FN against the pseudo labels in the detector step, and
+    BalancedLearningHook moves its weight with the measured PRF."""
+    cfg = copy.deepcopy(TINY)
+    cfg['decode_head']['loss_decode'] = dict(
+        type='BalancedCrossEntropyLoss', pos_weight=15.0)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.pseudo_labels = lambda inputs, cam: (cam[:, 0] > 0.5).long()
+    with torch.no_grad():
+        model.classifier['head'].fc9.weight[1].abs_()
+    inputs, labels = real_crops(cracksc_dir)
+    samples = [SegDataSample(metainfo=dict(img_label=lb)) for lb in labels]
+    log_vars = model.train_step(
+        dict(inputs=inputs, data_samples=samples),
+        build_optim_wrapper(model, OPTIM))
+    assert 'det_loss_balanced_ce' in log_vars
+    (loss, ) = BalancedLearningHook.balanced_losses(model)
+    assert loss is model.detector.loss_decode
+    tp, fp, fn = loss.counts()
+    assert tp + fn > 0  # the kept pseudo labels' crack pixels
+    factor = precision_recall_factor(tp, fp, fn)[2]
+    assert factor != 0
+    runner = SimpleNamespace(
+        model=model,
+        iter=0,
+        train_dataloader=SimpleNamespace(dataset=SimpleNamespace()),
+        message_hub=MessageHub.get_instance('wp_balanced_learning_test'))
+    hook = BalancedLearningHook(interval=1)
+    hook.before_train(runner)
+    hook.after_train_iter(runner, 0)
+    assert (float(loss.pos_weight) - 15.0) * factor > 0
+    assert loss.counts() == (0.0, 0.0, 0.0)
