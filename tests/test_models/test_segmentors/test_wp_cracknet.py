@@ -77,9 +77,12 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-def tiny_model(seed=0):
+def tiny_model(seed=0, loss_decode=None):
+    cfg = copy.deepcopy(TINY)
+    if loss_decode is not None:
+        cfg['decode_head']['loss_decode'] = loss_decode
     torch.manual_seed(seed)
-    model = MODELS.build(copy.deepcopy(TINY))
+    model = MODELS.build(cfg)
     # A positive crack column of fc9: the (ReLU) fc8 features give a
     # non-zero crack CAM from the first iteration, so the CRF has something
     # to refine and the detector step runs.
@@ -315,14 +318,9 @@ def test_balanced_learning_steers_the_detector(cracksc_dir):
     """BalancedCrossEntropyLoss as the detector's loss counts crack TP / FP
     / FN against the pseudo labels in the detector step, and
     BalancedLearningHook moves its weight with the measured PRF."""
-    cfg = copy.deepcopy(TINY)
-    cfg['decode_head']['loss_decode'] = dict(
-        type='BalancedCrossEntropyLoss', pos_weight=15.0)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg)
+    model = tiny_model(
+        loss_decode=dict(type='BalancedCrossEntropyLoss', pos_weight=15.0))
     model.pseudo_labels = lambda inputs, cam: (cam[:, 0] > 0.5).long()
-    with torch.no_grad():
-        model.classifier['head'].fc9.weight[1].abs_()
     inputs, labels = real_crops(cracksc_dir)
     samples = [SegDataSample(metainfo=dict(img_label=lb)) for lb in labels]
     log_vars = model.train_step(
