@@ -57,8 +57,9 @@ model = dict(
     # reconstructor's error up, Eq. (21)) and CECCM keep moving the
     # classifier features the detector reads: with them on, the detector's
     # ranking of crack pixels falls after 200 iterations (ODS 20-25, then
-    # 5-13 at 500-600) and it predicts no crack in 600. The paper's values (0.8, 0.3, 0.5)
-    # are in the base config, for ImageNet-initialised encoders.
+    # 5-13 at 500-600) and it predicts no crack in 600. The paper's values
+    # (0.8, 0.3, 0.5) are in the base config, for ImageNet-initialised
+    # encoders.
     loss_weights=dict(cls_crack=0.0, cls_road=0.0),
     ceccm=dict(loss_weight=0.0),
     # Flat early CAMs make all-crack CRF labels: keep labels under 20 %.
