@@ -65,13 +65,14 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 import torch.nn as nn
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 
 import mmcrack  # noqa: F401  (compat fixes, modules)
 from mmcrack.utils.complexity import profile_call
+from mmcrack.utils.tool_utils import add_cfg_options_arg
 
 MMSEG_CONFIGS = osp.join(
     osp.dirname(__import__('mmseg').__file__), '.mim', 'configs')
@@ -170,12 +171,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=None,
         help='where to write benchmark.md and benchmark.json (default: '
         'work_dirs/benchmark/<config name>)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value as in '
-        'tools/train.py')
+    add_cfg_options_arg(parser)
     args = parser.parse_args(argv)
     if len(args.shape) == 1:
         args.shape = args.shape * 2

@@ -36,7 +36,6 @@ from typing import Optional, Sequence
 import mmcv
 import numpy as np
 import torch
-from mmengine.config import DictAction
 from mmengine.structures import PixelData
 from mmengine.utils import ProgressBar
 from mmseg.structures import SegDataSample
@@ -48,6 +47,7 @@ from mmcrack.apis import (BACKENDS, CrackInferencer, OutputLayout,
                           save_measurements)
 from mmcrack.apis.inference import DEFAULT_SLIDE_FACTOR
 from mmcrack.apis.quantification import DEFAULT_MIN_AREA
+from mmcrack.utils.tool_utils import add_cfg_options_arg
 from mmcrack.visualization import CrackLocalVisualizer
 
 
@@ -159,16 +159,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--overwrite',
         action='store_true',
         help='replace existing output files (default: refuse to start)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file. If the value to '
-        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
-        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
-        'Note that the quotation marks are necessary and that no white space '
-        'is allowed.')
+    add_cfg_options_arg(parser)
     args = parser.parse_args(argv)
     for name in ('crop_size', 'stride'):
         value = getattr(args, name)

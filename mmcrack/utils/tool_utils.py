@@ -1,6 +1,8 @@
-"""What ``tools/train.py`` and ``tools/test.py`` share: arguments and config.
+"""What the tools share: arguments and config.
 
-Both keep the arguments of MMSegmentation's tools; this module holds them once.
+``tools/train.py`` and ``tools/test.py`` keep the arguments of MMSegmentation's
+tools, and every tool that loads a config takes ``--cfg-options``; this module
+holds them once.
 """
 import argparse
 import os
@@ -11,8 +13,8 @@ from mmengine.config import Config, DictAction
 from .config_check import check_config_keys
 
 
-def add_runner_args(parser: argparse.ArgumentParser) -> None:
-    """Add ``--cfg-options``, ``--launcher`` and ``--local-rank``."""
+def add_cfg_options_arg(parser: argparse.ArgumentParser) -> None:
+    """Add mmseg's ``--cfg-options`` (``key=value`` config overrides)."""
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -23,6 +25,11 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
         'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
         'Note that the quotation marks are necessary and that no white space '
         'is allowed.')
+
+
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """Add ``--cfg-options``, ``--launcher`` and ``--local-rank``."""
+    add_cfg_options_arg(parser)
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],

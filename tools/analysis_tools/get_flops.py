@@ -16,12 +16,13 @@ import argparse
 from typing import Optional, Sequence
 
 import torch
-from mmengine import Config, DictAction
+from mmengine import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 from mmcrack.utils.complexity import count_params, profile_call
+from mmcrack.utils.tool_utils import add_cfg_options_arg
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -37,16 +38,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         metavar='SIZE',
         help='input size: H W, or one number for a square input '
         '(default: 2048 1024, as mmseg)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file. If the value to '
-        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
-        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
-        'Note that the quotation marks are necessary and that no white space '
-        'is allowed.')
+    add_cfg_options_arg(parser)
     args = parser.parse_args(argv)
     if len(args.shape) not in (1, 2):
         parser.error('--shape takes one or two numbers (H W)')
