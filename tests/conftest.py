@@ -1,7 +1,9 @@
-"""Shared fixtures: the repository root and the real crack data beside it."""
+"""Shared fixtures: the real crack data beside the repository, and one torch
+thread for the modules that ask for it."""
 from pathlib import Path
 
 import pytest
+import torch
 from mmengine.registry import init_default_scope
 
 import mmcrack  # noqa: F401  (registers modules, applies compat fixes)
@@ -29,3 +31,15 @@ def cracksc_dir() -> Path:
 @pytest.fixture
 def cfd_dir() -> Path:
     return shared_data_dir('cfd')
+
+
+@pytest.fixture(scope='module')
+def one_thread():
+    """One intra-op torch thread for a test module (``pytestmark =
+    pytest.mark.usefixtures('one_thread')``): on a shared 2-core machine,
+    OpenMP threads spin against other processes and small convolutions run
+    tens of times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

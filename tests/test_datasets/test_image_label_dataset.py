@@ -4,7 +4,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
 
 from mmcrack.datasets import CrackDataError, ImageLabelDataset
 
@@ -18,13 +17,7 @@ PIPELINE = [
     dict(type='PackSegInputs', meta_keys=META_KEYS)
 ]
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture(scope='module')

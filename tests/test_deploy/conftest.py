@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Dict, NamedTuple
 
 import mmcv
-import numpy as np
 import pytest
 import torch
 from mmengine.config import Config

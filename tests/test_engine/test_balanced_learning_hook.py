@@ -5,7 +5,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.logging import MessageHub
@@ -18,13 +17,7 @@ from mmcrack.models.losses import BalancedCrossEntropyLoss
 
 BALANCED_CONFIGS = Path(__file__).resolve().parents[2] / 'configs' / 'balanced'
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 class Model(nn.Module):

@@ -1,17 +1,10 @@
 import pytest
-import torch
 import torch.nn as nn
 from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 
 import mmcrack.engine  # noqa: F401
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 class TwoParts(nn.Module):

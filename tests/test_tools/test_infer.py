@@ -19,18 +19,10 @@ TOOL = REPO_ROOT / 'tools' / 'infer.py'
 DEMO_CONFIG = str(REPO_ROOT / 'configs' / 'hrsegnet' /
                   'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 
-pytestmark = pytest.mark.filterwarnings('ignore:When align_corners=True')
-
-
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """One intra-op thread: on a shared 2-core machine, torch's OpenMP
-    threads spin against other processes and small convolutions run up to
-    100x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = [
+    pytest.mark.usefixtures('one_thread'),
+    pytest.mark.filterwarnings('ignore:When align_corners=True')
+]
 
 
 @pytest.fixture(scope='module')

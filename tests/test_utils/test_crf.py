@@ -3,7 +3,6 @@ import builtins
 import cv2
 import numpy as np
 import pytest
-import torch
 
 from mmcrack.utils import crf
 from mmcrack.utils.crf import OFFICIAL_CRF, crf_refine, to_uint8_image
@@ -11,13 +10,7 @@ from mmcrack.utils.crf import OFFICIAL_CRF, crf_refine, to_uint8_image
 needs_crf = pytest.mark.skipif(
     not crf.crf_available(), reason='pydensecrf2 is not installed')
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def synthetic_crack(size=96):

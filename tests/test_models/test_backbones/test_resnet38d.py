@@ -9,13 +9,7 @@ from mmcrack.utils.complexity import count_params
 RESNET38D_PARAMS = 105070912
 TINY = (8, 16, 32, 64, 128, 256, 512)
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def test_published_network_parameters_and_layout():

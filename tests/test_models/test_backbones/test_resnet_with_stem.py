@@ -7,15 +7,7 @@ from mmcrack.models.backbones import ResNetWithStem
 #: torchvision's resnet50 has 25,557,032 parameters, 2,049,000 of them in fc.
 TORCHVISION_RESNET50_WITHOUT_FC = 23508032
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on the shared CI cores OpenMP threads spin
-    against other jobs, which made these tests tens of times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def test_context_cracknet_outputs():

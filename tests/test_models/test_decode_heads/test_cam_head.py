@@ -4,13 +4,7 @@ import torch
 from mmcrack.models.decode_heads import CAMHead
 from mmcrack.utils.complexity import count_params
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def test_cam_and_image_logit():

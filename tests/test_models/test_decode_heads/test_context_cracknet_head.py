@@ -28,15 +28,7 @@ PARAMS_BY_PART = dict(backbone=23508032, neck=8801280, decode_head=49741285)
 #: is 243.75 GFLOPs, Table 7 reports 243.78.
 MACS_448 = 121873088512
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on the shared CI cores OpenMP threads spin
-    against other jobs, which made these tests tens of times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def load_config(path=CONFIG, **neck):

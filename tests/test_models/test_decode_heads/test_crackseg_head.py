@@ -30,15 +30,7 @@ PARAMS_BY_PART = {
 }
 MACS_256 = {50: 30612652032, 101: 35488006144}
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: on the shared CI cores OpenMP threads spin
-    against other jobs, which made these tests tens of times slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def load_config(depth=50):

@@ -7,13 +7,7 @@ from mmcrack.utils.complexity import count_params
 #: pix2pix U-Net of WP-CrackNet's reconstructor on the 448-channel Z.
 GENERATOR_448_PARAMS = 54857091
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def test_published_generator():

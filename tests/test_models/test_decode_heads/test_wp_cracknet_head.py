@@ -10,13 +10,7 @@ from mmcrack.utils.complexity import count_params
 #: PAAM (2,261,056) and the convs / transposed convs of the detector.
 DETECTOR_PARAMS = 8498273
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def small_head(**kwargs):

@@ -4,13 +4,7 @@ import torch.nn.functional as F
 
 from mmcrack.models.losses import BalancedCrossEntropyLoss
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def batch(channels):

@@ -5,13 +5,7 @@ import torch
 
 from mmcrack.models.losses import CECCMLoss, center_enhance
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def test_center_enhance_by_hand():

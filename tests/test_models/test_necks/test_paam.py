@@ -8,13 +8,7 @@ import torch.nn.functional as F
 from mmcrack.models.necks import PAAM
 from mmcrack.utils.complexity import count_params
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def directional_reference(x, w0, w45, w90, w135):

@@ -68,13 +68,7 @@ OPTIM = dict(
     detector=dict(
         type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-3)))
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def tiny_model(seed=0, loss_decode=None):

@@ -5,18 +5,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TOOL = REPO_ROOT / 'tools' / 'dataset_converters' / 'make_weak_labels.py'
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture(scope='module')
