@@ -1,10 +1,16 @@
-"""Shared fixtures: the real crack data beside the repository, and one torch
-thread for the modules that ask for it."""
+"""Shared fixtures: the real crack data beside the repository, short training
+on it, and one torch thread for the modules that ask for it."""
 from pathlib import Path
+from typing import Callable, List, Tuple
 
+import numpy as np
 import pytest
 import torch
+from mmengine.dataset import BaseDataset, pseudo_collate
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS
 
 import mmcrack  # noqa: F401  (registers modules, applies compat fixes)
 
@@ -31,6 +37,57 @@ def cracksc_dir() -> Path:
 @pytest.fixture
 def cfd_dir() -> Path:
     return shared_data_dir('cfd')
+
+
+@pytest.fixture
+def cracksc_crops(cracksc_dir) -> Callable[..., BaseDataset]:
+    """Factory: CrackSC's train split as random, randomly flipped crops of
+    ``crop_size`` (``cat_max_ratio`` as in mmseg's ``RandomCrop``)."""
+
+    def build(crop_size: Tuple[int, int],
+              cat_max_ratio: float = 1.0) -> BaseDataset:
+        return DATASETS.build(
+            dict(
+                type='CrackDataset',
+                data_root=str(cracksc_dir),
+                data_prefix=dict(img_path='images', seg_map_path='masks'),
+                split='train',
+                check_files=False,
+                pipeline=[
+                    dict(type='LoadImageFromFile'),
+                    dict(type='LoadAnnotations'),
+                    dict(
+                        type='RandomCrop',
+                        crop_size=crop_size,
+                        cat_max_ratio=cat_max_ratio),
+                    dict(type='RandomFlip', prob=0.5),
+                    dict(type='PackSegInputs')
+                ]))
+
+    return build
+
+
+@pytest.fixture
+def train_steps() -> Callable[..., List[dict]]:
+    """Factory: ``steps`` calls of ``model.train_step`` on batches drawn at
+    random (seed 0) from ``dataset``; returns the logs."""
+
+    def run(model: BaseModel,
+            optim: OptimWrapper,
+            dataset: BaseDataset,
+            batch_size: int,
+            steps: int = 15) -> List[dict]:
+        rng = np.random.default_rng(0)
+        logs = []
+        for _ in range(steps):
+            batch = pseudo_collate([
+                dataset[int(i)]
+                for i in rng.choice(len(dataset), batch_size)
+            ])
+            logs.append(model.train_step(batch, optim))
+        return logs
+
+    return run
 
 
 @pytest.fixture(scope='module')

@@ -10,7 +10,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 from mmseg.models.utils import resize
-from mmseg.registry import DATASETS, MODELS
+from mmseg.registry import MODELS
 
 from mmcrack.models.backbones import HrSegNet
 from mmcrack.models.backbones.hrsegnet import HrSegBlock
@@ -139,27 +139,14 @@ def test_parameter_counts(base_channels):
         assert float(f'{without_aux / 1e6:.4f}') == table[1]
 
 
-def test_short_training_lowers_the_loss(cracksc_dir):
+def test_short_training_lowers_the_loss(cracksc_crops, train_steps):
     """15 SGD steps of HrSegNet-B16 (batch 4) on real 128x128 CrackSC crops:
     the training loss falls, and so does the cross-entropy of the main head
     on a fixed batch."""
     torch.manual_seed(0)
     np.random.seed(0)
     init_default_scope('mmseg')
-    dataset = DATASETS.build(
-        dict(
-            type='CrackDataset',
-            data_root=str(cracksc_dir),
-            data_prefix=dict(img_path='images', seg_map_path='masks'),
-            split='train',
-            check_files=False,
-            pipeline=[
-                dict(type='LoadImageFromFile'),
-                dict(type='LoadAnnotations'),
-                dict(type='RandomCrop', crop_size=(128, 128)),
-                dict(type='RandomFlip', prob=0.5),
-                dict(type='PackSegInputs')
-            ]))
+    dataset = cracksc_crops((128, 128))
     model = build_segmentor(16, crop_size=(128, 128))
     model.init_weights()
     model.train()
@@ -179,16 +166,12 @@ def test_short_training_lowers_the_loss(cracksc_dir):
             logits, labels, ignore_index=255).item()
 
     ce_before = fixed_batch_ce()
-    rng = np.random.default_rng(0)
-    losses = []
-    for _ in range(15):
-        batch = pseudo_collate(
-            [dataset[int(i)] for i in rng.choice(len(dataset), 4)])
-        log = model.train_step(batch, optim)
-        losses.append(log['loss'].item())
+    logs = train_steps(model, optim, dataset, batch_size=4)
+    for log in logs:
         assert set(log) >= {
             'decode.loss_ohem', 'aux_0.loss_ohem', 'aux_1.loss_ohem'
         }
+    losses = [log['loss'].item() for log in logs]
     ce_after = fixed_batch_ce()
     first, last = np.mean(losses[:5]), np.mean(losses[-5:])
     # OHEM keeps the hardest pixels, so its value falls slowly and varies
