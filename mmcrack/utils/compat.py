@@ -12,13 +12,14 @@ place to read, test and delete once upstream releases the fix. Each fix:
 Fixes:
 
 ``checkpoint_weights_only``
-    torch 2.6 made ``torch.load(weights_only=True)`` the default. mmengine's
-    local checkpoint loader calls ``torch.load`` without the argument, and every
-    checkpoint the Runner saves holds objects that the weights-only unpickler
-    refuses (``HistoryBuffer``, numpy scalars, ``ConfigDict`` in ``meta``), so
-    ``--resume``, ``tools/test.py`` and ``mmseg.apis.init_model`` all fail
-    (open-mmlab/mmengine#1655). We re-register the loader for local paths with
-    ``weights_only=False``; as before torch 2.6, only load checkpoints you trust.
+    torch 2.6 made ``torch.load(weights_only=True)`` the default.
+    mmengine's local checkpoint loader calls ``torch.load`` without the
+    argument, and every checkpoint the Runner saves holds objects that the
+    weights-only unpickler refuses (``HistoryBuffer``, numpy scalars,
+    ``ConfigDict`` in ``meta``), so ``--resume``, ``tools/test.py`` and
+    ``mmseg.apis.init_model`` all fail (open-mmlab/mmengine#1655). We
+    re-register the loader for local paths with ``weights_only=False``; as
+    before torch 2.6, only load checkpoints you trust.
 
 ``cpu_distributed``
     mmengine's PyTorch launcher calls ``torch.cuda.set_device`` and the Runner
@@ -113,7 +114,7 @@ def _load_local_checkpoint(filename, map_location=None):
 
 
 def fix_checkpoint_weights_only():
-    """Register a local-file checkpoint loader that sets ``weights_only=False``.
+    """Register a local-file checkpoint loader with ``weights_only=False``.
 
     Works around open-mmlab/mmengine#1655.
     """

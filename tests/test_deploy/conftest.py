@@ -23,12 +23,27 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 #: (default: as they are, 320 x 480), ``cfg_options`` and ``dynamic``
 #: (False: the model takes one input size only, no dynamic-shape test).
 FAMILIES = {
-    'hrsegnet': dict(config='configs/hrsegnet/hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py'),  # noqa: E501
+    'hrsegnet':
+    dict(config='configs/hrsegnet/'
+         'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py'),
     # CAGM (mode='exact') learns its projections for one input size.
-    'context_cracknet': dict(config='configs/context_cracknet/context-cracknet_r50_1xb8-40k_cfd-448x448.py', size=(224, 224), cfg_options={'model.neck.img_size': 224}, dynamic=False),  # noqa: E501
-    'crackseg': dict(config='configs/crackseg/crackseg_r50-d16_1xb8-20k_cfd-256x256.py', size=(256, 384)),  # noqa: E501
+    'context_cracknet':
+    dict(
+        config='configs/context_cracknet/'
+        'context-cracknet_r50_1xb8-40k_cfd-448x448.py',
+        size=(224, 224),
+        cfg_options={'model.neck.img_size': 224},
+        dynamic=False),
+    'crackseg':
+    dict(
+        config='configs/crackseg/crackseg_r50-d16_1xb8-20k_cfd-256x256.py',
+        size=(256, 384)),
     # The inference path only (both encoders to b5, PAAM, detector).
-    'wp_cracknet': dict(config='configs/wp_cracknet/wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py', size=(128, 192)),  # noqa: E501
+    'wp_cracknet':
+    dict(
+        config='configs/wp_cracknet/'
+        'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py',
+        size=(128, 192)),
 }
 #: CFD images (480 x 320): the first four set the BN statistics, the next
 #: two are compared.

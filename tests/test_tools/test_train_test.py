@@ -47,7 +47,8 @@ default_hooks = dict(logger=dict(interval=1),
 def run(args, **env):
     """Run a command from the repo root; fail with its output if it fails."""
     # tools/dist_train.sh runs `python`: make it this interpreter.
-    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ['PATH']])
+    path = os.pathsep.join(
+        [os.path.dirname(sys.executable), os.environ['PATH']])
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), PATH=path, **env)
     proc = subprocess.run(
         args, cwd=REPO_ROOT, env=env, capture_output=True, text=True,

@@ -69,7 +69,8 @@ def test_cpu_distributed(monkeypatch):
             torch.nn.Linear(2, 3), torch.nn.SyncBatchNorm(3))
         model = MMDistributedDataParallel(module=module, device_ids=[0])
         assert model.device_ids is None
-        assert isinstance(model.module[1], torch.nn.modules.batchnorm._BatchNorm)
+        assert isinstance(model.module[1],
+                          torch.nn.modules.batchnorm._BatchNorm)
         assert not isinstance(model.module[1], torch.nn.SyncBatchNorm)
         out = model(torch.ones(4, 2))
         out.sum().backward()

@@ -1,5 +1,6 @@
 # CRACK500: 3,368 crops of 640x360; official train / val / test.
-# Prepare it with `python tools/dataset_converters/crack500.py SRC data/crack500`.
+# Prepare it with
+#   python tools/dataset_converters/crack500.py SRC data/crack500
 dataset_type = 'CrackDataset'
 data_root = 'data/crack500'
 crop_size = (352, 352)

@@ -1,5 +1,7 @@
-# generated crack images (tools/misc/generate_synthetic_cracks.py): procedural pavement cracks, the offline default.
-# Prepare it with `python tools/misc/generate_synthetic_cracks.py data/crack_synthetic`.
+# Generated crack images (tools/misc/generate_synthetic_cracks.py):
+# procedural pavement cracks, the offline default.
+# Prepare it with
+#   python tools/misc/generate_synthetic_cracks.py data/crack_synthetic
 dataset_type = 'CrackDataset'
 data_root = 'data/crack_synthetic'
 crop_size = (256, 256)

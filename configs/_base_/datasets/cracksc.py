@@ -1,5 +1,6 @@
 # CrackSC: 195 images of 320x480; val = every 5th sorted stem.
-# Prepare it with `python tools/dataset_converters/cracksc.py SRC data/cracksc`.
+# Prepare it with
+#   python tools/dataset_converters/cracksc.py SRC data/cracksc
 dataset_type = 'CrackDataset'
 data_root = 'data/cracksc'
 crop_size = (256, 256)

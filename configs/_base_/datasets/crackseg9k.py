@@ -1,5 +1,6 @@
 # CrackSeg9k: 9,255 images of 400x400; HrSegNet trains on 400x400 crops.
-# Prepare it with `python tools/dataset_converters/crackseg9k.py SRC data/crackseg9k`.
+# Prepare it with
+#   python tools/dataset_converters/crackseg9k.py SRC data/crackseg9k
 dataset_type = 'CrackDataset'
 data_root = 'data/crackseg9k'
 crop_size = (400, 400)

@@ -1,5 +1,6 @@
 # CrackTree200: 206 images of 800x600.
-# Prepare it with `python tools/dataset_converters/cracktree200.py SRC data/cracktree200`.
+# Prepare it with
+#   python tools/dataset_converters/cracktree200.py SRC data/cracktree200
 dataset_type = 'CrackDataset'
 data_root = 'data/cracktree200'
 crop_size = (512, 512)

@@ -1,5 +1,6 @@
 # DeepCrack: 537 images of 544x384; official train (300) / test (237).
-# Prepare it with `python tools/dataset_converters/deepcrack.py SRC data/deepcrack`.
+# Prepare it with
+#   python tools/dataset_converters/deepcrack.py SRC data/deepcrack
 dataset_type = 'CrackDataset'
 data_root = 'data/deepcrack'
 crop_size = (384, 384)

@@ -1,5 +1,6 @@
 # GAPs384: 509 tiles of 640x540 from 384 GAPs images.
-# Prepare it with `python tools/dataset_converters/gaps384.py SRC data/gaps384`.
+# Prepare it with
+#   python tools/dataset_converters/gaps384.py SRC data/gaps384
 dataset_type = 'CrackDataset'
 data_root = 'data/gaps384'
 crop_size = (512, 512)
