@@ -21,12 +21,13 @@ def tool():
     return module
 
 
-def write_scalars(path, losses, metrics, val_interval=2):
-    """Training lines for iterations 1..N and a validation line every
-    ``val_interval`` iterations, as MMEngine's LocalVisBackend writes."""
+def write_scalars(path, losses, metrics, val_interval=2, start=1):
+    """Training lines for iterations start..start+N-1 and a validation line
+    every ``val_interval`` iterations, as MMEngine's LocalVisBackend
+    writes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = []
-    for it, loss in enumerate(losses, start=1):
+    for it, loss in enumerate(losses, start=start):
         lines.append(
             dict(
                 lr=0.01,
@@ -37,7 +38,7 @@ def write_scalars(path, losses, metrics, val_interval=2):
                 iter=it,
                 step=it))
         if it % val_interval == 0:
-            iou, f1 = metrics[it // val_interval - 1]
+            iou, f1 = metrics[(it - start + 1) // val_interval - 1]
             lines.append(
                 dict(
                     IoU=iou,
@@ -75,7 +76,7 @@ def test_load_scalars_separates_training_and_validation(tool, tmp_path):
     assert tool.select(series, 'Recall') is None
 
 
-def test_find_scalars_takes_the_newest_run(tool, tmp_path):
+def test_find_scalars_lists_a_work_dirs_runs_oldest_first(tool, tmp_path):
     old = write_scalars(
         tmp_path / 'work' / '20240101_000000' / 'vis_data' / 'scalars.json',
         [1.0, 0.9], [(1.0, 2.0)])
@@ -85,10 +86,33 @@ def test_find_scalars_takes_the_newest_run(tool, tmp_path):
     now = time.time()
     os.utime(old, (now - 100, now - 100))
     os.utime(new, (now, now))
-    assert tool.find_scalars(str(tmp_path / 'work')) == str(new)
-    assert tool.find_scalars(str(old)) == str(old)
+    assert tool.find_scalars(str(tmp_path / 'work')) == [str(old), str(new)]
+    assert tool.find_scalars(str(old)) == [str(old)]
     with pytest.raises(FileNotFoundError, match='scalars.json'):
         tool.find_scalars(str(tmp_path))
+
+
+def test_resumed_run_continues_and_fresh_run_replaces(tool, tmp_path):
+    # Stopped after iteration 6 with a checkpoint at 4; resumed from it.
+    first = tool.load_scalars(
+        str(
+            write_scalars(tmp_path / 'a.json', [1.0, 0.9, 0.8, 0.7, 0.6, 0.5],
+                          [(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)])))
+    resumed = tool.load_scalars(
+        str(
+            write_scalars(
+                tmp_path / 'b.json', [0.55, 0.45, 0.4, 0.3],
+                [(6.0, 7.0), (8.0, 9.0)],
+                start=5)))
+    joined = tool.join_resumed([first, resumed])
+    assert joined['loss'] == ([1, 2, 3, 4, 5, 6, 7, 8],
+                              [1.0, 0.9, 0.8, 0.7, 0.55, 0.45, 0.4, 0.3])
+    # Validation at 2 and 4 from the first file, 6 and 8 from the second.
+    assert joined['val/IoU'] == ([2, 4, 6, 8], [1.0, 3.0, 6.0, 8.0])
+    # Training again from iteration 1 in the same work dir starts over.
+    fresh = tool.load_scalars(
+        str(write_scalars(tmp_path / 'c.json', [2.0, 1.5], [(9.0, 9.5)])))
+    assert tool.join_resumed([first, resumed, fresh]) == fresh
 
 
 def test_two_runs_to_png(tool, tmp_path, capsys):

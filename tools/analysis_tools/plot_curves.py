@@ -8,9 +8,11 @@ x axis the ``step``. Keys of validation lines are read as ``val/<key>``
 (both kinds of line hold ``time``: ``time`` is the training one), and a key
 also matches prefixed names (``IoU`` matches ``val/IoU``, not ``mIoU``).
 
-Each RUN is a ``scalars.json`` file or a work dir, in which the newest
-``*/vis_data/scalars.json`` (the last run started there; a resumed run
-writes a new one) is used.
+Each RUN is a ``scalars.json`` file or a work dir. MMEngine writes a new
+``<timestamp>/vis_data/scalars.json`` every time training starts in a work
+dir, so a run resumed with ``--resume`` is spread over several files: they
+are joined oldest first, each taking over from its first step, so that a
+fresh run in the same work dir replaces the earlier history.
 
 Example:
     python tools/analysis_tools/plot_curves.py \\
@@ -37,18 +39,18 @@ PANEL_SIZE = (8.0, 3.0)
 Series = Dict[str, Tuple[List[float], List[float]]]
 
 
-def find_scalars(run: str) -> str:
-    """The ``scalars.json`` of a run: the file itself, or the newest
-    ``*/vis_data/scalars.json`` under a work dir."""
+def find_scalars(run: str) -> List[str]:
+    """The ``scalars.json`` files of a run, oldest first: the file itself,
+    or every ``*/vis_data/scalars.json`` under a work dir."""
     if osp.isfile(run):
-        return run
+        return [run]
     candidates = glob.glob(osp.join(run, '*', 'vis_data', 'scalars.json'))
     candidates += glob.glob(osp.join(run, 'vis_data', 'scalars.json'))
     if not candidates:
         raise FileNotFoundError(
             f'No scalars.json in {run}: expected {run}/<timestamp>/vis_data/'
             'scalars.json, which MMEngine writes with LocalVisBackend.')
-    return max(candidates, key=osp.getmtime)
+    return sorted(candidates, key=osp.getmtime)
 
 
 def load_scalars(path: str) -> Series:
@@ -77,6 +79,27 @@ def load_scalars(path: str) -> Series:
                 steps.append(step)
                 values.append(float(value))
     return series
+
+
+def join_resumed(parts: Sequence[Series]) -> Series:
+    """One series from the files of a run, oldest first.
+
+    Each part takes over from its first step: the points of earlier parts
+    at that step or later are dropped (a run resumed from a checkpoint logs
+    the steps after it again), so a fresh run, which starts where the
+    earlier history starts, replaces that history.
+    """
+    joined: Series = {}
+    for part in parts:
+        start = min((steps[0] for steps, _ in part.values()),
+                    default=float('inf'))
+        for key in list(joined) + [k for k in part if k not in joined]:
+            steps, values = joined.get(key, ([], []))
+            kept = [i for i, step in enumerate(steps) if step < start]
+            new_steps, new_values = part.get(key, ([], []))
+            joined[key] = ([steps[i] for i in kept] + new_steps,
+                           [values[i] for i in kept] + new_values)
+    return {key: points for key, points in joined.items() if points[0]}
 
 
 def select(series: Series, key: str) -> Optional[Tuple[list, list]]:
@@ -182,16 +205,17 @@ def run_label(path: str) -> str:
 
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     args = parse_args(argv)
-    paths = [find_scalars(run) for run in args.runs]
-    runs = [load_scalars(path) for path in paths]
-    labels = args.legend or [run_label(path) for path in paths]
+    files = [find_scalars(run) for run in args.runs]
+    runs = [join_resumed([load_scalars(path) for path in paths])
+            for paths in files]
+    labels = args.legend or [run_label(paths[-1]) for paths in files]
     keys = plot_curves(runs, labels, args.keys, args.out, args.title, args.dpi)
     missing = [k for k in args.keys if k not in keys]
     print(f'Plotted {", ".join(keys)} of {len(runs)} run(s) to '
           f'{osp.abspath(args.out)}' +
           (f' (not found: {", ".join(missing)})' if missing else ''))
-    for label, path in zip(labels, paths):
-        print(f'  {label}: {path}')
+    for label, paths in zip(labels, files):
+        print(f'  {label}: {" + ".join(paths)}')
     return keys
 
 
