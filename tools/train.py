@@ -3,8 +3,8 @@
 Arguments and behaviour are those of ``mmseg/tools/train.py``; in addition
 mmcrack is imported (its compatibility fixes and modules), misspelt top-level
 config keys are reported before anything runs, glibc's malloc is told to keep
-freed activation memory (``mmcrack.utils.malloc_tuning``; about 14 % faster
-steps on a CPU), and the run ends with a line saying where the checkpoints
+freed activation memory (``mmcrack.utils.malloc_tuning``: faster training on
+a CPU), and the run ends with a line saying where the checkpoints
 and logs are.
 """
 import argparse
