@@ -62,6 +62,7 @@ def test_cpu_distributed(monkeypatch):
     monkeypatch.setitem(os.environ, 'MASTER_PORT', '29517')
     # nccl, as mmseg's default runtime asks for, falls back to gloo.
     init_dist('pytorch', backend='nccl')
+    model = out = None
     try:
         assert torch_dist.get_backend() == 'gloo'
         # The Runner always passes device_ids=[LOCAL_RANK].
@@ -76,6 +77,12 @@ def test_cpu_distributed(monkeypatch):
         out.sum().backward()
         assert model.module[0].weight.grad is not None
     finally:
+        # Free DDP's reducer while the default group still holds the gloo
+        # process group: a reducer that drops the last reference destroys
+        # the group without releasing the GIL, and the group's worker
+        # thread, freeing its last work item, waits for the GIL: a hang in
+        # about one run of 40 (pytorch/pytorch#56297).
+        del model, out
         torch_dist.destroy_process_group()
 
 
