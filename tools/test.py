@@ -2,7 +2,8 @@
 
 Arguments and behaviour are those of ``mmseg/tools/test.py``, with mmcrack
 loaded; the run ends by printing the metrics and the file they were saved
-to, and where the painted predictions went with ``--show-dir``.
+to, and where the painted predictions went with ``--show-dir``. ``--tta``
+says what is missing when a config has no ``tta_model``/``tta_pipeline``.
 """
 import argparse
 import json
@@ -43,7 +44,11 @@ def parse_args():
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
-        '--tta', action='store_true', help='Test time augmentation')
+        '--tta',
+        action='store_true',
+        help='test-time augmentation: the config\'s tta_pipeline and '
+        'tta_model (mmcrack\'s default runtime: the image as it is and '
+        'flipped both ways, probabilities averaged)')
     add_runner_args(parser)
     return parse_runner_args(parser)
 
@@ -80,6 +85,13 @@ def main():
         cfg = trigger_visualization_hook(cfg, args)
 
     if args.tta:
+        missing = [k for k in ('tta_model', 'tta_pipeline') if k not in cfg]
+        if missing:
+            raise KeyError(
+                f'--tta needs {" and ".join(missing)} in the config; '
+                "configs/_base_/default_runtime.py defines both (flip "
+                'test-time augmentation with CrackTTAModel): inherit it or '
+                'copy them.')
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model

@@ -2,7 +2,8 @@
 
 Arguments and behaviour are those of ``mmseg/tools/train.py``; in addition
 mmcrack is imported (its compatibility fixes and modules), misspelt top-level
-config keys are reported before anything runs, glibc's malloc is told to keep
+config keys are reported before anything runs, ``--amp`` without a GPU
+stops at once with a message, glibc's malloc is told to keep
 freed activation memory (``mmcrack.utils.malloc_tuning``: faster training on
 a CPU), and the run ends with a line saying where the checkpoints
 and logs are.
@@ -11,6 +12,7 @@ import argparse
 import logging
 import os.path as osp
 
+from mmengine.device import get_device
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
@@ -46,6 +48,11 @@ def main():
     cfg = load_config(args)
 
     if args.amp is True:
+        if get_device() in ('cpu', 'mps'):
+            raise RuntimeError(
+                '--amp needs a CUDA (or NPU, MLU, MUSA) device: mmengine\'s '
+                'AmpOptimWrapper does not run on the CPU. Train without '
+                '--amp here (fp32).')
         optim_wrapper = cfg.optim_wrapper.type
         if optim_wrapper == 'AmpOptimWrapper':
             print_log(

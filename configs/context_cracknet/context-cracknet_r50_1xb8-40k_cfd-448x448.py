@@ -51,6 +51,14 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs')
 ]
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[[dict(type='Resize', scale=crop_size, keep_ratio=False)],
+                    {{_base_.tta_flips}}, [dict(type='LoadAnnotations')],
+                    [dict(type='PackSegInputs')]])
+]
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -1,5 +1,7 @@
-"""End to end: tools/train.py, --resume, tools/test.py, mmseg's own train.py
-and tools/dist_train.sh, on real crack images from ../shared/data/cracksc."""
+"""End to end: tools/train.py, --resume, tools/test.py (also with --tta),
+mmseg's own train.py, tools/dist_train.sh and tools/dist_test.sh, on real
+crack images from ../shared/data/cracksc; and the clear errors of --amp
+without a GPU and of --tta without a tta_pipeline."""
 import json
 import os
 import socket
@@ -8,6 +10,8 @@ import sys
 from pathlib import Path
 
 import mmseg
+import pytest
+import torch
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -77,13 +81,29 @@ def test_train_resume_test(tmp_path, cracksc_dir):
     out = run([sys.executable, 'tools/test.py', str(config),
                str(checkpoint), '--work-dir', str(tmp_path / 'test'),
                '--show-dir', str(tmp_path / 'overlays')])
+    check_metrics(out)
+    assert len(overlays(tmp_path / 'overlays')) == 3
+
+    # Flip test-time augmentation (the default runtime's tta_pipeline and
+    # CrackTTAModel), painting every second image.
+    out = run([sys.executable, 'tools/test.py', str(config),
+               str(checkpoint), '--work-dir', str(tmp_path / 'test_tta'),
+               '--tta', '--show-dir', str(tmp_path / 'overlays_tta'),
+               '--show-interval', '2'])
+    check_metrics(out)
+    assert len(overlays(tmp_path / 'overlays_tta')) == 1
+
+
+def check_metrics(out):
+    """The metrics file that tools/test.py says it wrote holds every key."""
     metrics_file = Path(out.split('Metrics saved to ')[1].split()[0])
     metrics = json.loads(metrics_file.read_text())
     for key in ('IoU', 'Precision', 'Recall', 'F1', 'mIoU', 'ODS', 'OIS'):
         assert 0.0 <= metrics[key] <= 100.0, key
-    overlays = list((tmp_path / 'overlays' / 'vis_data' /
-                     'vis_image').glob('*.png'))
-    assert len(overlays) == 3
+
+
+def overlays(show_dir):
+    return list((show_dir / 'vis_data' / 'vis_image').glob('*.png'))
 
 
 def test_mmseg_train_tool_with_custom_imports(tmp_path, cracksc_dir):
@@ -119,6 +139,14 @@ default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2,
     assert 'Iter(train) [2/2]' in out
     assert (tmp_path / 'work' / 'iter_2.pth').is_file()
 
+    # mmseg's default runtime has a tta_model but no tta_pipeline.
+    proc = subprocess.run(
+        [sys.executable, 'tools/test.py', str(config),
+         str(tmp_path / 'work' / 'iter_2.pth'), '--tta'],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert '--tta needs tta_pipeline in the config' in proc.stderr
+
 
 def free_port():
     with socket.socket() as sock:
@@ -126,7 +154,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def test_dist_train_two_processes(tmp_path, cracksc_dir):
+def test_dist_train_and_test_two_processes(tmp_path, cracksc_dir):
     config = tiny_config(tmp_path, cracksc_dir, max_iters=2)
     work_dir = tmp_path / 'work'
     out = run(['bash', 'tools/dist_train.sh', str(config), '2',
@@ -136,3 +164,21 @@ def test_dist_train_two_processes(tmp_path, cracksc_dir):
     assert 'GPU number: 2' in out  # mmengine's name for the world size
     assert 'Iter(train) [2/2]' in out
     assert (work_dir / 'iter_2.pth').is_file()
+
+    out = run(['bash', 'tools/dist_test.sh', str(config),
+               str(work_dir / 'iter_2.pth'), '2', '--work-dir',
+               str(tmp_path / 'test')],
+              PORT=str(free_port()), OMP_NUM_THREADS='1')
+    assert 'Distributed training: True' in out
+    check_metrics(out)
+
+
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason='--amp runs where CUDA is')
+def test_amp_without_gpu_stops_with_a_message():
+    proc = subprocess.run(
+        [sys.executable, 'tools/train.py', str(DEMO_CONFIG), '--amp'],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert '--amp needs a CUDA' in proc.stderr
+    assert 'Train without --amp' in proc.stderr

@@ -128,9 +128,10 @@ class CrackMetric(BaseMetric):
       error). With ``single_channel='logit'`` a sigmoid is applied first, for
       segmentors that store raw logits.
 
-    ``SegTTAModel`` in mmseg 1.2.2 merges the label prediction only; the
-    ``seg_logits`` it leaves are those of one augmented view, so ODS/OIS under
-    test-time augmentation describe that view, not the merged prediction.
+    Under test-time augmentation, :class:`CrackTTAModel` (the ``tta_model``
+    of mmcrack's configs) stores the merged probability as ``seg_logits``, so
+    ODS/OIS describe the merged prediction; mmseg 1.2.2's ``SegTTAModel``
+    leaves the ``seg_logits`` of one augmented view.
 
     Without ``seg_logits`` the metric raises an error at the first batch
     rather than silently dropping ODS/OIS from the results; set
