@@ -119,6 +119,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '(default: 0.5, which equals the argmax of two-class models; the '
         "decode head's threshold for one-channel heads)")
     parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='flip test-time augmentation: average the probability of the '
+        'image and of its left-right and upside-down mirrors (three times '
+        'the time)')
+    parser.add_argument(
         '--video-stride',
         type=int,
         default=1,
@@ -227,6 +233,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         stride=args.stride,
         slide_factor=args.slide_factor,
         threshold=args.threshold,
+        tta=args.tta,
         cfg_options=args.cfg_options)
     visualizer = CrackLocalVisualizer(
         name=f'mmcrack_infer_{time.time_ns()}', alpha=args.opacity)

@@ -80,6 +80,11 @@ class CrackInferencer:
     by default 0.5 (equal to mmseg's argmax for two-class models) or the
     decode head's ``threshold`` for one-channel (sigmoid) heads.
 
+    Flip test-time augmentation (``tta=True``): the probability is the mean
+    of the image's, its left-right mirror's and its upside-down mirror's
+    (each mirrored back), the views of ``tools/test.py --tta``; on any
+    backend, at three times the cost.
+
     Args:
         config (str | Config): Model config.
         checkpoint (str): Model file for the backend.
@@ -91,6 +96,7 @@ class CrackInferencer:
         stride (int | tuple, optional): Sliding-window stride (h, w).
         slide_factor (float): See above. Defaults to 2.0.
         threshold (float, optional): Crack probability threshold.
+        tta (bool): Average over the flipped views. Defaults to False.
         cfg_options (dict, optional): Overrides merged into the config.
     """
 
@@ -104,6 +110,7 @@ class CrackInferencer:
                  stride: Optional[Union[int, Sequence[int]]] = None,
                  slide_factor: float = DEFAULT_SLIDE_FACTOR,
                  threshold: Optional[float] = None,
+                 tta: bool = False,
                  cfg_options: Optional[dict] = None):
         cfg = Config.fromfile(config) if isinstance(config, str) else config
         if cfg_options:
@@ -126,6 +133,7 @@ class CrackInferencer:
             # mmseg's BaseDecodeHead uses 0.3 when the threshold is unset.
             threshold = (head.get('threshold') or 0.3) if one_channel else 0.5
         self.threshold = float(threshold)
+        self.tta = tta
 
     def _window(self, cfg: Config, crop_size, stride) -> Tuple[tuple, tuple]:
         """Sliding-window crop size and stride (see the class docstring)."""
@@ -185,11 +193,22 @@ class CrackInferencer:
 
     def __call__(self, image: np.ndarray) -> CrackPrediction:
         """Predict the cracks of a BGR ``uint8`` image (H x W x 3)."""
+        prob, mode = self.probability(image)
+        if self.tta:
+            views = [prob]
+            for axis in (1, 0):  # left-right, upside down
+                mirrored, _ = self.probability(
+                    np.ascontiguousarray(np.flip(image, axis)))
+                views.append(np.flip(mirrored, axis))
+            prob = np.mean(views, axis=0, dtype=np.float32)
+        mask = (prob > self.threshold).astype(np.uint8)
+        return CrackPrediction(prob, mask, mode)
+
+    def probability(self, image: np.ndarray) -> Tuple[np.ndarray, str]:
+        """Crack probability of one view and the mode that computed it."""
         data = self.backend.preprocess(image)
         test_cfg = self.test_cfg_for(data['inputs'].shape)
-        prob = self.backend(data, test_cfg)
-        mask = (prob > self.threshold).astype(np.uint8)
-        return CrackPrediction(prob, mask, test_cfg['mode'])
+        return self.backend(data, test_cfg), test_cfg['mode']
 
 
 @dataclass

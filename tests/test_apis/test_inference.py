@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config, ConfigDict
+from mmengine.dataset import Compose, pseudo_collate
 from mmseg.registry import MODELS
 
 from mmcrack.apis import (BACKENDS, BackendUnavailableError, CrackInferencer,
@@ -116,6 +117,35 @@ def test_prediction_shapes_and_values(inferencer):
     assert 0 <= pred.prob.min() and pred.prob.max() <= 1
     assert set(np.unique(pred.mask)) <= {0, 1}
     np.testing.assert_array_equal(pred.mask, pred.prob > 0.5)
+
+
+def test_flip_tta_matches_test_tool_tta(checkpoint, cfd_dir):
+    """``tta=True`` (tools/infer.py --tta) gives the merged probability of
+    tools/test.py --tta: the default runtime's tta_pipeline and
+    CrackTTAModel, on a real CFD photo."""
+    tta = CrackInferencer(DEMO_CONFIG, checkpoint, tta=True)
+    path = sorted((cfd_dir / 'images').glob('*.jpg'))[0]
+    pred = tta(read_image(str(path)))
+    plain = CrackInferencer(DEMO_CONFIG, checkpoint)(read_image(str(path)))
+    assert pred.mode == 'whole' and pred.prob.dtype == np.float32
+    assert np.abs(pred.prob - plain.prob).max() > 1e-3  # views differ
+
+    cfg = Config.fromfile(DEMO_CONFIG)
+    tta_model = MODELS.build(
+        dict(cfg.tta_model, module=tta.backend.model))
+    data = Compose(cfg.tta_pipeline)(
+        dict(
+            img_path=str(path),
+            seg_map_path=str(cfd_dir / 'masks' / f'{path.stem}.png'),
+            reduce_zero_label=False,
+            seg_fields=[]))
+    with torch.no_grad():
+        [merged] = tta_model.test_step(pseudo_collate([data]))
+    expected = merged.seg_logits.data.softmax(dim=0)[1].numpy()
+    np.testing.assert_allclose(pred.prob, expected, atol=1e-5)
+    clear = np.abs(expected - 0.5) > 1e-4  # no tie within rounding
+    np.testing.assert_array_equal(
+        pred.mask[clear], merged.pred_sem_seg.data[0].numpy()[clear])
 
 
 def test_slide_matches_mmseg(inferencer):

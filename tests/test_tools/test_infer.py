@@ -84,7 +84,7 @@ def test_help_explains_every_argument(tool, capsys):
     for arg in ('--out', '--backend', '--device', '--slide', '--whole',
                 '--crop-size', '--stride', '--video-stride', '--save-prob-npy',
                 '--measure', '--mm-per-pixel', '--min-area', '--overwrite',
-                '--threshold'):
+                '--threshold', '--tta'):
         assert arg in out
 
 
@@ -184,3 +184,15 @@ def test_infer_folder_video_and_large_photo(tool, checkpoint, tmp_path,
     red = np.array([0, 0, 255], np.float32)  # BGR
     painted = (photo[mask] * 0.4 + red * 0.6).astype(np.uint8)
     np.testing.assert_allclose(overlay[mask], painted, atol=1)
+
+    # --tta: the mean over the photo and its mirrors (the mean itself is
+    # checked against tools/test.py --tta in tests/test_apis).
+    tool.main([
+        DEMO_CONFIG, checkpoint,
+        str(inputs / 'road_a.jpg'), '--out',
+        str(tmp_path / 'tta'), '--tta', '--save-prob-npy', '--no-measure'
+    ])
+    tta_prob = np.load(tmp_path / 'tta' / 'probs' / 'road_a.npy')
+    assert tta_prob.shape == prob.shape
+    assert 0 <= tta_prob.min() and tta_prob.max() <= 1
+    assert np.abs(tta_prob - prob).max() > 1e-3
