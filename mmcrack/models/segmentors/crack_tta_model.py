@@ -47,13 +47,14 @@ class CrackTTAModel(SegTTAModel):
         """
         merged = []
         for views in data_samples_list:
-            logits = [view.seg_logits.data for view in views]
-            if logits[0].shape[0] == 1:
-                prob = torch.stack(logits).mean(dim=0)
+            scores = torch.stack([view.seg_logits.data for view in views])
+            if scores.shape[1] == 1:
+                # Already sigmoid probabilities (postprocess_result).
+                prob = scores.mean(dim=0)
                 seg_logits = prob
                 pred = (prob > self.module.decode_head.threshold).to(prob)
             else:
-                prob = torch.stack([x.softmax(dim=0) for x in logits]).mean(0)
+                prob = scores.softmax(dim=1).mean(dim=0)
                 seg_logits = prob.log()
                 pred = prob.argmax(dim=0, keepdim=True)
             sample = SegDataSample(metainfo=views[0].metainfo)
