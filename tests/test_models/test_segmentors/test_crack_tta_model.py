@@ -1,5 +1,6 @@
 """CrackTTAModel: views merged by their mean probability, for two-channel
-and one-channel segmentors, with the merged probability kept."""
+and one-channel segmentors, with the merged probability kept; and every
+model config's tta_pipeline: its test pipeline plus the flips."""
 from pathlib import Path
 
 import pytest
