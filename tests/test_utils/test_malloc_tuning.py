@@ -36,9 +36,12 @@ def minor_faults(mode):
     platform.libc_ver()[0] != 'glibc', reason='mallopt is glibc only')
 def test_tuning_keeps_freed_buffers_in_the_heap():
     default, tuned = minor_faults('default'), minor_faults('tuned')
-    # 20 rounds of 16k pages without the tuning; almost none with it.
+    # 20 rounds of 16k pages without the tuning; almost none with it. The
+    # kernel may still refault a whole buffer once in a while (CI measured
+    # exactly one round, 16385 faults, once: e.g. NUMA balancing's hinting
+    # faults or page migration), so a few rounds are allowed.
     assert default > 20 * 16 * 1024 * 0.9
-    assert tuned < default / 20
+    assert tuned < default / 4
 
 
 def test_other_c_libraries_are_left_alone(monkeypatch):
