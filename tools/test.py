@@ -28,7 +28,8 @@ def parse_args():
     parser.add_argument(
         '--out',
         type=str,
-        help='the directory to save output predictions for offline '
+        help='directory where each test image\'s predicted mask is saved '
+        '(PNG named after the image: 0 background, 1 crack) for offline '
         'evaluation')
     parser.add_argument(
         '--show', action='store_true', help='show prediction results')
@@ -98,7 +99,6 @@ def main():
 
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
-        cfg.test_evaluator['keep_results'] = True
 
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
@@ -108,6 +108,9 @@ def main():
         'Test metrics: ' + json.dumps(metrics, default=float) +
         f'\nMetrics saved to {osp.abspath(metrics_file)}',
         logger='current')
+    if args.out is not None:
+        print_log(f'Predicted masks saved to {osp.abspath(args.out)}',
+                  logger='current')
     if args.show_dir:
         print_log(
             'Prediction overlays saved to '

@@ -14,7 +14,7 @@ import os.path as osp
 
 from mmengine.device import get_device
 from mmengine.logging import print_log
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 from mmseg.registry import RUNNERS
 
 import mmcrack  # noqa: F401
@@ -67,6 +67,14 @@ def main():
             cfg.optim_wrapper.loss_scale = 'dynamic'
 
     cfg.resume = args.resume
+    if (args.resume and cfg.get('load_from') is None
+            and find_latest_checkpoint(cfg.work_dir) is None):
+        # mmengine would log "resumed from None" and start from scratch.
+        raise FileNotFoundError(
+            '--resume: no checkpoint to resume in '
+            f'{osp.abspath(cfg.work_dir)} (it has no last_checkpoint file). '
+            'Pass the --work-dir of the run to continue, or start a new run '
+            'without --resume.')
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import mmseg
+import numpy as np
 import pytest
 import torch
 
@@ -68,6 +70,16 @@ def test_train_resume_test(tmp_path, cracksc_dir):
          str(work_dir)])
     assert (work_dir / 'iter_2.pth').is_file()
 
+    # --resume where no run was: an error, not a silent fresh start.
+    proc = subprocess.run(
+        [sys.executable, 'tools/train.py', str(config), '--work-dir',
+         str(tmp_path / 'typo'), '--resume'],
+        cwd=REPO_ROOT, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+        capture_output=True, text=True, timeout=900)
+    assert proc.returncode != 0
+    assert '--resume: no checkpoint to resume in' in proc.stderr
+    assert not (tmp_path / 'typo' / 'iter_2.pth').exists()
+
     # Resume as after an interruption: continue from iter 2 to iter 4.
     out = run([sys.executable, 'tools/train.py', str(config), '--work-dir',
                str(work_dir), '--resume', '--cfg-options',
@@ -80,9 +92,17 @@ def test_train_resume_test(tmp_path, cracksc_dir):
 
     out = run([sys.executable, 'tools/test.py', str(config),
                str(checkpoint), '--work-dir', str(tmp_path / 'test'),
-               '--show-dir', str(tmp_path / 'overlays')])
+               '--show-dir', str(tmp_path / 'overlays'), '--out',
+               str(tmp_path / 'masks')])
     check_metrics(out)
     assert len(overlays(tmp_path / 'overlays')) == 3
+    # --out: one 0/1 mask per test image, named after it.
+    assert f'Predicted masks saved to {tmp_path / "masks"}' in out
+    masks = sorted((tmp_path / 'masks').glob('*.png'))
+    painted = sorted(p.name for p in overlays(tmp_path / 'overlays'))
+    assert [f'test_{m.stem}.jpg_0.png' for m in masks] == painted
+    for mask in masks:
+        assert set(np.unique(cv2.imread(str(mask), 0))) <= {0, 1}
 
     # Flip test-time augmentation (the default runtime's tta_pipeline and
     # CrackTTAModel), painting every second image.

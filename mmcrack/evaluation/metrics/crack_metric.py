@@ -1,4 +1,5 @@
 """Crack-segmentation metric: crack IoU/P/R/F1, mIoU and ODS/OIS F-measure."""
+import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Union
 
@@ -6,7 +7,9 @@ import cv2
 import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
+from mmengine.dist import is_main_process
 from mmengine.logging import MMLogger, print_log
+from mmengine.utils import mkdir_or_exist
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
@@ -153,6 +156,13 @@ class CrackMetric(BaseMetric):
         single_channel (str): How to read one-channel ``seg_logits``:
             'prob' (already a probability, as mmseg 1.2.2 stores it) or
             'logit' (apply a sigmoid). Defaults to 'prob'.
+        output_dir (str, optional): Also write each image's predicted label
+            ``pred_sem_seg`` there as ``<image name>.png`` (one channel,
+            0 background, 1 crack), as mmseg's ``IoUMetric`` does;
+            ``tools/test.py --out DIR`` sets it. Defaults to None.
+        keep_results (bool): Accepted because mmseg's own
+            ``tools/test.py --out`` passes it; the masks are always kept.
+            Defaults to True.
         collect_device (str): Device used to collect results across ranks,
             'cpu' or 'gpu'. Defaults to 'cpu'.
         prefix (str, optional): Prefix added to the metric names, e.g.
@@ -166,6 +176,8 @@ class CrackMetric(BaseMetric):
                  tolerance: float = 0,
                  ods_ois: bool = True,
                  single_channel: str = 'prob',
+                 output_dir: Optional[str] = None,
+                 keep_results: bool = True,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -194,6 +206,9 @@ class CrackMetric(BaseMetric):
             raise ValueError("single_channel must be 'prob' or 'logit', not "
                              f'{single_channel!r}.')
         self.single_channel = single_channel
+        self.output_dir = output_dir
+        if output_dir is not None and is_main_process():
+            mkdir_or_exist(output_dir)
 
     # ------------------------------------------------------------------
     # per-image processing
@@ -222,6 +237,8 @@ class CrackMetric(BaseMetric):
                     f'{tuple(label.shape)} must both be 1 x H x W.')
             label = label.to(torch.int64).cpu().numpy()
             pred = pred.to(torch.int64).cpu().numpy()
+            if self.output_dir is not None:
+                self.save_prediction(pred, data_sample['img_path'])
             valid = label != self.ignore_index
             result = dict(areas=self.label_areas(pred, label, valid))
             if self.ods_ois:
@@ -243,6 +260,13 @@ class CrackMetric(BaseMetric):
                         'seg_logits must be at the original image size.')
                 result.update(self.sweep_counts(prob, label == CRACK, valid))
             self.results.append(result)
+
+    def save_prediction(self, pred: np.ndarray, img_path: str) -> None:
+        """Write ``pred`` as ``output_dir/<image name>.png`` (uint8)."""
+        name = osp.splitext(osp.basename(img_path))[0]
+        path = osp.join(self.output_dir, f'{name}.png')
+        if not cv2.imwrite(path, pred.astype(np.uint8)):
+            raise OSError(f'Could not write the predicted mask {path}.')
 
     @staticmethod
     def label_areas(pred: np.ndarray, label: np.ndarray,

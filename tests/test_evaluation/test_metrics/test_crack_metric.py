@@ -310,3 +310,21 @@ def test_evaluate_with_prefix_and_seg_data_sample():
         'val/ODS_thr': 0.5,
         'val/OIS': 100.0,
     }
+
+
+def test_output_dir_writes_the_predicted_masks(tmp_path):
+    """``output_dir`` (tools/test.py --out) writes ``pred_sem_seg`` as a 0/1
+    PNG named after the image; mmseg's tools/test.py also passes
+    ``keep_results``."""
+    import cv2
+    samples = [sample(GT4, pred=PRED4), sample(GT4, pred=GT4)]
+    for name, data_sample in zip(('a.jpg', 'b.png'), samples):
+        data_sample['img_path'] = f'data/cfd/images/{name}'
+    out = tmp_path / 'masks'
+    res = evaluate(
+        samples, ods_ois=False, output_dir=str(out), keep_results=True)
+    assert res['IoU'] == round(100 * 9 / 11, 2)
+    for name, pred in (('a', PRED4), ('b', GT4)):
+        mask = cv2.imread(str(out / f'{name}.png'), cv2.IMREAD_UNCHANGED)
+        assert mask.dtype == np.uint8
+        np.testing.assert_array_equal(mask, pred)
