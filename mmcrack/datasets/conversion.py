@@ -655,9 +655,11 @@ def make_stems_unique(samples: List[Sample],
 # ---------------------------------------------------------------------------
 def check_output_dir(out_dir: str,
                      overwrite: bool,
-                     sources: Sequence[str] = ()) -> None:
+                     sources: Sequence[str] = (),
+                     outputs: Sequence[str] = OUTPUT_DIRS) -> None:
     """Refuse to write into a non-empty OUT without ``overwrite``, and to
-    write into (or over) a source folder at all."""
+    write into (or over) a source folder at all; ``outputs`` (named in the
+    error) are what ``overwrite`` replaces."""
     out_real = osp.realpath(out_dir)
     for src in sources:
         src_real = osp.realpath(src)
@@ -674,7 +676,7 @@ def check_output_dir(out_dir: str,
     if leftovers and not overwrite:
         raise ConversionError(
             f'OUT {out_dir} is not empty. Choose an empty folder, or pass '
-            f'--overwrite to replace its {", ".join(OUTPUT_DIRS)} folders.')
+            f'--overwrite to replace its {", ".join(outputs)}.')
 
 
 def _start_output(out_dir: str) -> Tuple[str, bool]:
@@ -887,17 +889,18 @@ def build_parser(description: str,
     return parser
 
 
-def add_out_args(parser: argparse.ArgumentParser) -> None:
-    """Add OUT and ``--overwrite``."""
+def add_out_args(parser: argparse.ArgumentParser,
+                 outputs: Sequence[str] = OUTPUT_DIRS) -> None:
+    """Add OUT and ``--overwrite`` (which replaces ``outputs``)."""
+    written = ', '.join(outputs)
     parser.add_argument(
-        'out',
-        metavar='OUT',
-        help='output folder; images/, masks/ and splits/ are written into it')
+        'out', metavar='OUT', help=f'output folder; {written} are written '
+        'into it')
     parser.add_argument(
         '--overwrite',
         action='store_true',
-        help='write into a non-empty OUT, replacing its images/, masks/ and '
-        'splits/ folders (other files are left alone)')
+        help=f'write into a non-empty OUT, replacing its {written} (other '
+        'files are left alone)')
 
 
 def add_split_args(parser: argparse.ArgumentParser) -> None:

@@ -1,3 +1,4 @@
+"""Binary crack dataset (background / crack) and the checks of its files."""
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 

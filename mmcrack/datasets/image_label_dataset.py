@@ -7,7 +7,7 @@ import mmengine
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .crack_dataset import CrackDataError
+from .crack_dataset import CrackDataError, check_crack_pair
 
 #: Image label values: 0 no crack (road only), 1 crack.
 IMAGE_LABELS = (0, 1)
@@ -34,10 +34,13 @@ class ImageLabelDataset(BaseSegDataset):
     per line, paths relative to ``data_prefix['img_path']``) the list
     decides; otherwise every image under ``crack_dir`` is a crack image and
     every image under ``no_crack_dir`` a crack-free one (both relative to
-    ``data_prefix['img_path']``). If ``data_prefix`` has ``seg_map_path``,
-    an image whose mask ``<seg_map_path>/<image path without suffix>.png``
-    exists gets it as ``seg_map_path``, so that pixel masks, where they
-    exist, can be loaded for evaluation (``LoadAnnotations``).
+    ``data_prefix['img_path']``). If ``data_prefix`` names a
+    ``seg_map_path``, an image whose mask
+    ``<seg_map_path>/<image path without suffix>.png`` exists gets it as
+    ``seg_map_path``, checked like :class:`CrackDataset`'s masks, so that
+    pixel masks, where they exist, can be loaded for evaluation
+    (``LoadAnnotations``). Without it no masks are looked up (mmseg's
+    default ``seg_map_path`` is ``data_root`` itself, where the images are).
 
     Args:
         img_suffix (str | Sequence[str]): Image file endings (folder
@@ -61,6 +64,8 @@ class ImageLabelDataset(BaseSegDataset):
                  **kwargs) -> None:
         self.crack_dir = crack_dir
         self.no_crack_dir = no_crack_dir
+        self.with_masks = bool(
+            kwargs.get('data_prefix', {}).get('seg_map_path'))
         kwargs.setdefault('reduce_zero_label', False)
         super().__init__(
             img_suffix=(img_suffix, ) if isinstance(img_suffix, str) else
@@ -68,7 +73,7 @@ class ImageLabelDataset(BaseSegDataset):
             seg_map_suffix=seg_map_suffix,
             **kwargs)
 
-    def _from_list(self, img_dir: str) -> List[tuple]:
+    def _from_list(self) -> List[tuple]:
         items = []
         for n, line in enumerate(mmengine.list_from_file(self.ann_file), 1):
             if not line.strip():
@@ -100,9 +105,8 @@ class ImageLabelDataset(BaseSegDataset):
     def load_data_list(self) -> List[dict]:
         """Collect (image, image label) pairs and check them."""
         img_dir = self.data_prefix.get('img_path', '')
-        mask_dir = self.data_prefix.get('seg_map_path')
         items = (
-            self._from_list(img_dir)
+            self._from_list()
             if self.ann_file else self._from_folders(img_dir))
         if not items:
             raise CrackDataError(
@@ -120,11 +124,12 @@ class ImageLabelDataset(BaseSegDataset):
                 label_map=self.label_map,
                 reduce_zero_label=self.reduce_zero_label,
                 seg_fields=[])
-            if mask_dir is not None:
-                mask = osp.join(mask_dir,
+            if self.with_masks:
+                mask = osp.join(self.data_prefix['seg_map_path'],
                                 osp.splitext(rel_path)[0] +
                                 self.seg_map_suffix)
                 if osp.isfile(mask):
+                    check_crack_pair(img_path, mask)
                     info['seg_map_path'] = mask
             data_list.append(info)
         counts = [sum(d['img_label'] == v for d in data_list)

@@ -40,8 +40,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-#: Folders the generator writes (and replaces with ``overwrite``).
-OUTPUT_DIRS = ('images', 'masks', 'splits')
+from .conversion import OUTPUT_DIRS, check_output_dir, write_splits
+
 #: Index of each split in the seed of an image's random stream.
 SPLIT_IDS = {'train': 0, 'val': 1}
 #: Crack widths in pixels (cv2 line thickness).
@@ -480,6 +480,10 @@ def generate_synthetic_cracks(
 
     Returns:
         SyntheticCrackSummary: Stems per split and each crack fraction.
+
+    Raises:
+        ValueError: For bad arguments, and (a ``ConversionError``) for a
+            non-empty ``out_dir`` without ``overwrite``.
     """
     w, h = (int(v) for v in size)
     if w < 64 or h < 64:
@@ -493,19 +497,11 @@ def generate_synthetic_cracks(
         raise ValueError(
             f'crack_fraction must satisfy 0 < low < high < 0.5, not {lo}, '
             f'{hi}.')
-    if osp.isfile(out_dir):
-        raise FileExistsError(f'{out_dir} is a file, not a folder.')
-    if osp.isdir(out_dir) and os.listdir(out_dir):
-        if not overwrite:
-            raise FileExistsError(
-                f'{out_dir} is not empty. Choose an empty folder, or pass '
-                'overwrite=True (--overwrite) to replace its images/, masks/ '
-                'and splits/ folders.')
-        for sub in OUTPUT_DIRS:
-            if osp.isdir(osp.join(out_dir, sub)):
-                shutil.rmtree(osp.join(out_dir, sub))
+    check_output_dir(out_dir, overwrite)
     for sub in OUTPUT_DIRS:
-        os.makedirs(osp.join(out_dir, sub), exist_ok=True)
+        if osp.isdir(osp.join(out_dir, sub)):
+            shutil.rmtree(osp.join(out_dir, sub))
+        os.makedirs(osp.join(out_dir, sub))
     summary = SyntheticCrackSummary(out_dir=out_dir)
     for split, count in (('train', num_train), ('val', num_val)):
         stems = []
@@ -522,8 +518,7 @@ def generate_synthetic_cracks(
             if progress is not None:
                 progress()
         summary.stems[split] = stems
-        with open(osp.join(out_dir, 'splits', f'{split}.txt'), 'w') as f:
-            f.writelines(stem + '\n' for stem in stems)
+    write_splits(osp.join(out_dir, 'splits'), summary.stems)
     write_source(summary, (w, h), seed, (lo, hi), jpeg_quality)
     return summary
 

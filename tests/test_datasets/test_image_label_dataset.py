@@ -79,5 +79,19 @@ def test_errors_name_the_fix(tmp_path):
     cv2.imwrite(str(tmp_path / 'b.png'), np.zeros((4, 4, 3), np.uint8))
     (tmp_path / 'list.txt').write_text('b.png 1\n')
     with pytest.warns(UserWarning, match='needs both'):
-        ImageLabelDataset(
+        dataset = ImageLabelDataset(
             data_root=str(tmp_path), ann_file='list.txt', pipeline=[])
+    # Without a seg_map_path no mask is looked up (mmseg's default prefix
+    # is data_root, where the PNG image itself lies).
+    assert 'seg_map_path' not in dataset.get_data_info(0)
+    # A mask that is there is checked: 0/255 is refused.
+    (tmp_path / 'masks').mkdir()
+    mask = np.zeros((4, 4), np.uint8)
+    mask[1, :] = 255
+    cv2.imwrite(str(tmp_path / 'masks' / 'b.png'), mask)
+    with pytest.raises(CrackDataError, match='0/255'):
+        ImageLabelDataset(
+            data_root=str(tmp_path),
+            ann_file='list.txt',
+            data_prefix=dict(img_path='', seg_map_path='masks'),
+            pipeline=[])

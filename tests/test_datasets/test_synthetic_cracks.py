@@ -134,7 +134,7 @@ def test_non_empty_out_dir_and_overwrite(tmp_path):
     generate_synthetic_cracks(
         str(out), num_train=3, num_val=1, size=(64, 64), seed=0)
     (out / 'notes.txt').write_text('keep me')
-    with pytest.raises(FileExistsError, match='overwrite'):
+    with pytest.raises(ValueError, match='--overwrite'):
         generate_synthetic_cracks(str(out), num_train=1, num_val=1)
     generate_synthetic_cracks(
         str(out), num_train=1, num_val=1, size=(64, 64), overwrite=True)

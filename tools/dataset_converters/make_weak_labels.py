@@ -30,21 +30,34 @@ Output (PNG, lossless):
                                                     evaluation only)
     OUT/labels.txt                                  "<image> <0|1>" lines
 
-Train with ``ImageLabelDataset(data_root=OUT)``; add
-``data_prefix=dict(seg_map_path='masks')`` to evaluate on the masks.
+Train with ``ImageLabelDataset(data_root=OUT, ann_file='labels.txt')``
+(``configs/_base_/datasets/cfd_weak.py``); add
+``data_prefix=dict(img_path='', seg_map_path='masks')`` to load the masks.
+Every source mask is checked first (0/1/255, the image's size: a 0/255
+mask stops the run instead of making every patch crack-free), images
+without a mask are listed, and a non-empty OUT needs ``--overwrite``.
 """
 import argparse
 import os
 import os.path as osp
+import shutil
 from typing import List, Optional, Sequence, Tuple
 
 import cv2
+import mmengine
 import numpy as np
+from PIL import Image
 
+from mmcrack.datasets import CrackDataError, check_crack_pair
+from mmcrack.datasets.conversion import (IMG_EXTENSIONS, ConversionError,
+                                         add_out_args, add_split_args,
+                                         check_output_dir, list_files,
+                                         pair_files, report_unpaired)
 from mmcrack.datasets.split import select_split
 
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
 CRACK = 1
+#: What the tool writes into OUT (and --overwrite replaces).
+OUTPUTS = ('crack/', 'no_crack/', 'masks/', 'labels.txt')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -57,9 +70,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         'src', help='pixel-labelled set: SRC/images/<stem>.<ext> and '
         'SRC/masks/<stem>.png (0 background, 1 crack)')
-    parser.add_argument(
-        'out', help='output folder for crack/, no_crack/, masks/ and '
-        'labels.txt')
+    add_out_args(parser, OUTPUTS)
     parser.add_argument(
         '--split',
         choices=('train', 'val', 'all'),
@@ -67,8 +78,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='which images to use: the train or val part of the '
         'deterministic split (every --val-every-th sorted stem is val), '
         'or all')
-    parser.add_argument(
-        '--val-every', type=int, default=5, help='split rule, see --split')
+    add_split_args(parser)
     parser.add_argument(
         '--scale',
         type=float,
@@ -112,22 +122,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def list_pairs(src: str) -> List[Tuple[str, str, str]]:
-    """(stem, image path, mask path) of every image with a mask, by stem."""
+def list_pairs(src: str) -> Tuple[List[Tuple[str, str, str]], List[str]]:
+    """(stem, image path, mask path) of every image with a mask, by stem,
+    and notes on the files left without a partner."""
     img_dir, mask_dir = osp.join(src, 'images'), osp.join(src, 'masks')
     if not osp.isdir(img_dir) or not osp.isdir(mask_dir):
-        raise SystemExit(
+        raise ConversionError(
             f'{src} must hold images/ and masks/ (the mmcrack layout: '
             'convert the set with tools/dataset_converters/ first).')
-    pairs = []
-    for name in sorted(os.listdir(img_dir)):
-        stem, ext = osp.splitext(name)
-        mask = osp.join(mask_dir, stem + '.png')
-        if ext.lower() in IMG_EXTENSIONS and osp.isfile(mask):
-            pairs.append((stem, osp.join(img_dir, name), mask))
-    if not pairs:
-        raise SystemExit(f'No image/mask pairs in {src}.')
-    return pairs
+    pairing = pair_files(
+        list_files(img_dir, IMG_EXTENSIONS), list_files(mask_dir, ('.png', )))
+    notes: List[str] = []
+    report_unpaired(pairing, src, notes=notes)
+    return pairing.pairs, notes
 
 
 def near_crack(mask: np.ndarray, margin: int) -> np.ndarray:
@@ -161,8 +168,6 @@ def negative_crops(image: np.ndarray, mask: np.ndarray, near: np.ndarray,
     """Yield up to ``count`` crack-free (suffix, image, mask) square crops
     (200 random tries each)."""
     h, w = mask.shape
-    if size > min(h, w):
-        return
     # Integral image: crack pixels (with margin) in a window in O(1).
     integral = cv2.integral(near)
     found = 0
@@ -179,18 +184,60 @@ def negative_crops(image: np.ndarray, mask: np.ndarray, near: np.ndarray,
             found += 1
 
 
-def main(argv: Optional[Sequence[str]] = None) -> dict:
-    args = parse_args(argv)
-    pairs = list_pairs(args.src)
+def check_pair(stem: str, img_path: str, mask_path: str,
+               args: argparse.Namespace) -> None:
+    """Stop on a mask that is not 0/1/255 at the image's size, or on an
+    image too small for the crack-free crops, before anything is written."""
+    try:
+        check_crack_pair(img_path, mask_path)
+    except CrackDataError as err:
+        raise ConversionError(str(err)) from err
+    with Image.open(img_path) as img:
+        width, height = (round(side * args.scale) for side in img.size)
+    if args.negatives_per_image and args.negative_size > min(width, height):
+        raise ConversionError(
+            f'--negative-size {args.negative_size} is larger than image '
+            f'{stem} ({width}x{height} after --scale): choose a smaller '
+            'size, or --negatives-per-image 0.')
+
+
+def read_pair(img_path: str, mask_path: str,
+              scale: float) -> Tuple[np.ndarray, np.ndarray]:
+    """The image and its mask, scaled by ``scale``."""
+    image = cv2.imread(img_path, cv2.IMREAD_COLOR)
+    mask = cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)
+    if scale != 1:
+        image = cv2.resize(
+            image, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+        mask = cv2.resize(
+            mask, (image.shape[1], image.shape[0]),
+            interpolation=cv2.INTER_NEAREST)
+    return image, mask
+
+
+def convert(args: argparse.Namespace) -> dict:
+    """Write the image-level set; return its counts and notes."""
+    check_output_dir(args.out, args.overwrite, [args.src], OUTPUTS)
+    pairs, notes = list_pairs(args.src)
     stems = select_split([p[0] for p in pairs],
                          None if args.split == 'all' else args.split,
                          args.val_every)
     keep = set(stems)
+    pairs = [p for p in pairs if p[0] in keep]
+    for pair in pairs:
+        check_pair(*pair, args)
+
+    for output in OUTPUTS:
+        path = osp.join(args.out, output)
+        if osp.isdir(path):
+            shutil.rmtree(path)
+        elif osp.isfile(path):
+            os.remove(path)
     rng = np.random.default_rng(args.seed)
     folders = {1: 'crack', 0: 'no_crack'}
     for folder in folders.values():
-        os.makedirs(osp.join(args.out, folder), exist_ok=True)
-        os.makedirs(osp.join(args.out, 'masks', folder), exist_ok=True)
+        os.makedirs(osp.join(args.out, folder))
+        os.makedirs(osp.join(args.out, 'masks', folder))
     lines, counts = [], {0: 0, 1: 0}
 
     def write(name: str, image: np.ndarray, mask: np.ndarray, label: int):
@@ -204,20 +251,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         lines.append(f'{rel} {label}')
         counts[label] += 1
 
-    for stem, img_path, mask_path in pairs:
-        if stem not in keep:
-            continue
-        image = cv2.imread(img_path, cv2.IMREAD_COLOR)
-        mask = cv2.imread(mask_path, cv2.IMREAD_GRAYSCALE)
-        if image is None or mask is None:
-            raise SystemExit(f'Cannot read {img_path} or {mask_path}.')
-        if args.scale != 1:
-            image = cv2.resize(
-                image, None, fx=args.scale, fy=args.scale,
-                interpolation=cv2.INTER_LINEAR)
-            mask = cv2.resize(
-                mask, (image.shape[1], image.shape[0]),
-                interpolation=cv2.INTER_NEAREST)
+    for stem, img_path, mask_path in mmengine.track_iter_progress(pairs):
+        image, mask = read_pair(img_path, mask_path, args.scale)
         near = near_crack(mask, args.margin)
         for suffix, patch, patch_mask, label in grid_patches(
                 image, mask, near, args.grid, args.min_crack_pixels):
@@ -229,10 +264,26 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
     with open(osp.join(args.out, 'labels.txt'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
-    print(f'{len(keep)} {args.split} images of {args.src} -> {counts[1]} '
-          f'crack and {counts[0]} crack-free images in {args.out} '
-          f'(crack/, no_crack/, masks/, labels.txt).')
-    return dict(crack=counts[1], no_crack=counts[0], images=len(keep))
+    return dict(
+        crack=counts[1], no_crack=counts[0], images=len(keep), notes=notes)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> dict:
+    args = parse_args(argv)
+    try:
+        summary = convert(args)
+    except ConversionError as err:
+        raise SystemExit(f'error: {err}') from err
+    print(f'{summary["images"]} {args.split} images of {args.src} -> '
+          f'{summary["crack"]} crack and {summary["no_crack"]} crack-free '
+          f'images in {args.out} ({", ".join(OUTPUTS)}).')
+    for note in summary['notes']:
+        print(f'  note: {note}')
+    if not summary['crack'] or not summary['no_crack']:
+        print('  warning: weakly supervised training needs both crack and '
+              'crack-free images; see --min-crack-pixels, --margin and '
+              '--negatives-per-image.')
+    return summary
 
 
 if __name__ == '__main__':

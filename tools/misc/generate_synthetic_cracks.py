@@ -19,13 +19,13 @@ Example:
     python tools/misc/generate_synthetic_cracks.py data/crack_synthetic
 """
 import argparse
-import os
 import os.path as osp
 import time
 from typing import Optional, Sequence
 
 import mmengine
 
+from mmcrack.datasets.conversion import ConversionError, check_output_dir
 from mmcrack.datasets.synthetic_cracks import generate_synthetic_cracks
 
 
@@ -101,10 +101,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
-    if (osp.isdir(args.out) and os.listdir(args.out) and not args.overwrite):
-        raise SystemExit(
-            f'OUT_DIR {args.out} is not empty. Choose an empty folder, or '
-            'pass --overwrite to replace its images/, masks/ and splits/.')
+    try:
+        check_output_dir(args.out, args.overwrite)
+    except ConversionError as err:
+        raise SystemExit(f'error: {err}') from err
     total = args.num_train + args.num_val
     bar = mmengine.ProgressBar(total) if total else None
     start = time.time()

@@ -76,3 +76,70 @@ def test_grid_of_enlarged_patches(tool, cfd_dir, tmp_path):
         mask = cv2.imread(str(out / 'masks' / rel), 0)
         assert mask.shape == (128, 128)
         assert (mask == 1).any() == bool(label)
+
+
+def test_default_train_split(tool, cfd_dir, tmp_path, capsys):
+    """The README's form (the train split by default) keeps val out."""
+    out = tmp_path / 'cfd_weak'
+    summary = tool.main([str(cfd_dir), str(out), '--grid', '3',
+                         '--negatives-per-image', '0', '--resize', '32'])
+    stems = sorted(p.stem for p in (cfd_dir / 'masks').glob('*.png'))
+    val = set(stems[4::5])
+    assert summary['images'] == len(stems) - len(val)
+    used = {Path(rel).stem.split('_')[0] for rel, _ in read_labels(out)}
+    assert used and not used & val
+    assert 'note' not in capsys.readouterr().out
+
+
+def write_pair(root, stem, mask, image=None):
+    (root / 'images').mkdir(parents=True, exist_ok=True)
+    (root / 'masks').mkdir(exist_ok=True)
+    if image is None:
+        image = np.full(mask.shape + (3, ), 128, np.uint8)
+    cv2.imwrite(str(root / 'images' / f'{stem}.jpg'), image)
+    cv2.imwrite(str(root / 'masks' / f'{stem}.png'), mask)
+
+
+def test_bad_input_stops_before_writing(tool, tmp_path, capsys):
+    src, out = tmp_path / 'src', tmp_path / 'out'
+    crack = np.zeros((64, 64), np.uint8)
+    crack[:, 30:33] = 1
+    write_pair(src, 'a', crack)
+    write_pair(src, 'b', np.zeros((64, 64), np.uint8))
+    cv2.imwrite(str(src / 'images' / 'c.jpg'), np.zeros((8, 8, 3), np.uint8))
+    args = [str(src), str(out), '--split', 'all', '--min-crack-pixels', '10',
+            '--margin', '2']
+
+    # An image without a mask is named; the others are converted.
+    summary = tool.main(args + ['--negative-size', '32'])
+    assert (summary['crack'], summary['no_crack']) == (1, 2)
+    assert 'note: skipped 1 images without an annotation' in \
+        capsys.readouterr().out
+
+    # A second run into the same OUT needs --overwrite, which replaces the
+    # earlier output (no stale crops are left behind).
+    with pytest.raises(SystemExit, match='--overwrite'):
+        tool.main(args)
+    summary = tool.main(args + ['--negatives-per-image', '0', '--overwrite'])
+    assert (summary['crack'], summary['no_crack']) == (1, 1)
+    assert sorted(p.name for p in (out / 'no_crack').iterdir()) == ['b.png']
+
+    # Crack-free crops larger than the image.
+    with pytest.raises(SystemExit, match='--negative-size 128 is larger'):
+        tool.main(args + ['--overwrite', '--negative-size', '128'])
+
+    # A 0/255 mask would turn every crack patch into a crack-free one.
+    write_pair(src, 'a', crack * 255)
+    with pytest.raises(SystemExit, match='0/255'):
+        tool.main(args + ['--overwrite', '--negatives-per-image', '0'])
+    assert (out / 'crack' / 'a.png').is_file()  # the last good output
+
+
+def test_help(tool, capsys):
+    with pytest.raises(SystemExit) as exc:
+        tool.parse_args(['--help'])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for arg in ('--split', '--val-every', '--grid', '--negative-size',
+                '--overwrite', 'crack/, no_crack/, masks/, labels.txt'):
+        assert arg in out
