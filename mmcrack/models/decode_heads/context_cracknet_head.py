@@ -14,6 +14,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor
 
+from ..utils import multiple_select
+
 
 class RFEM(BaseModule):
     """Region-Focused Enhancement Module of Context-CrackNet.
@@ -145,10 +147,9 @@ class ContextCrackNetHead(BaseDecodeHead):
                  align_corners: bool = False,
                  **kwargs) -> None:
         super().__init__(
-            input_transform='multiple_select',
             dropout_ratio=dropout_ratio,
             align_corners=align_corners,
-            **kwargs)
+            **multiple_select('ContextCrackNetHead', kwargs))
         if len(self.in_channels) < 2:
             raise ValueError(
                 'ContextCrackNetHead needs at least two input features (skips '

@@ -11,6 +11,8 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils import multiple_select
+
 
 @MODELS.register_module()
 class CrackSegHead(BaseDecodeHead):
@@ -59,9 +61,8 @@ class CrackSegHead(BaseDecodeHead):
                  dropout_ratio: float = 0.,
                  **kwargs) -> None:
         super().__init__(
-            input_transform='multiple_select',
             dropout_ratio=dropout_ratio,
-            **kwargs)
+            **multiple_select('CrackSegHead', kwargs))
         if len(self.in_channels) < 2:
             raise ValueError(
                 'CrackSegHead needs low-level features and one high-level '

@@ -9,6 +9,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType
 from torch import Tensor
 
+from ..utils import multiple_select
+
 
 @MODELS.register_module()
 class WPCrackNetHead(BaseDecodeHead):
@@ -59,7 +61,7 @@ class WPCrackNetHead(BaseDecodeHead):
         kwargs.setdefault('out_channels', 1)
         kwargs.setdefault('threshold', 0.5)
         kwargs.setdefault('in_index', (0, 1))
-        kwargs.setdefault('input_transform', 'multiple_select')
+        multiple_select('WPCrackNetHead', kwargs)
         kwargs.setdefault('dropout_ratio', 0.)
         kwargs.setdefault('norm_cfg', dict(type='BN'))
         kwargs.setdefault(

@@ -1,6 +1,6 @@
 """WP-CrackNet: weakly supervised crack segmentation from image labels."""
 import contextlib
-from typing import Dict, Iterator, List, Optional, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -35,6 +35,19 @@ DEFAULT_LOSS_WEIGHTS = dict(
     cls_cls=1.0,
     cls_crack=0.8,
     cls_road=0.3)
+#: Keys of ``train_cfg`` and of its ``remnant`` dict (see :class:`WPCrackNet`).
+TRAIN_CFG_KEYS = ('remnant', 'max_pseudo_fraction')
+REMNANT_KEYS = ('grid', 'start', 'end', 'ramp_iters')
+
+
+def check_keys(given: Optional[dict], allowed: Sequence[str],
+               what: str) -> None:
+    """Refuse keys of ``given`` outside ``allowed``: a misspelt option
+    would otherwise be silently ignored."""
+    unknown = set(given or {}) - set(allowed)
+    if unknown:
+        raise ValueError(f'Unknown {what} {sorted(unknown)}; the keys are '
+                         f'{sorted(allowed)}.')
 
 
 @contextlib.contextmanager
@@ -178,10 +191,10 @@ class WPCrackNet(BaseSegmentor):
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        unknown = set(loss_weights or {}) - set(DEFAULT_LOSS_WEIGHTS)
-        if unknown:
-            raise ValueError(f'Unknown loss_weights {sorted(unknown)}; the '
-                             f'keys are {sorted(DEFAULT_LOSS_WEIGHTS)}.')
+        check_keys(loss_weights, DEFAULT_LOSS_WEIGHTS, 'loss_weights')
+        check_keys(train_cfg, TRAIN_CFG_KEYS, 'train_cfg keys')
+        check_keys((train_cfg or {}).get('remnant'), REMNANT_KEYS,
+                   'train_cfg.remnant keys')
         self.loss_weights = dict(DEFAULT_LOSS_WEIGHTS, **(loss_weights or {}))
         self.crf_cfg = dict(OFFICIAL_CRF, **(crf_cfg or {}))
         self.train_cfg = train_cfg or {}

@@ -255,15 +255,23 @@ def test_configs_build(path):
     assert count_params(model) == PARAMS
     assert '-448x448' in path.name
     assert cfg.model.data_preprocessor.size == (448, 448)
-    assert model.neck.img_size == (448, 448) and model.neck.mode == 'exact'
+    # The paper's configs resize every image to 448x448; the large-photo
+    # config slides 448x448 windows over the test images instead.
+    large_photos = 'large-photos' in path.name
+    assert model.neck.img_size == (448, 448)
+    assert model.neck.mode == ('resample' if large_photos else 'exact')
     assert model.decode_head.threshold == 0.5
-    for pipeline in (cfg.train_dataloader.dataset.pipeline,
-                     cfg.test_dataloader.dataset.pipeline):
+    for pipeline, resized in ((cfg.train_dataloader.dataset.pipeline, True),
+                              (cfg.test_dataloader.dataset.pipeline,
+                               not large_photos)):
         transforms = [TRANSFORMS.build(t) for t in pipeline]
         resize = [t for t in pipeline if t.type == 'Resize']
-        assert [(t.scale, t.keep_ratio) for t in resize] == [((448, 448),
-                                                              False)]
+        assert [(t.scale, t.keep_ratio)
+                for t in resize] == [((448, 448), False)] * resized
         assert type(transforms[-1]).__name__ == 'PackSegInputs'
+    if large_photos:
+        assert model.test_cfg == dict(
+            mode='slide', crop_size=(448, 448), stride=(298, 298))
     assert cfg.optim_wrapper.optimizer == dict(
         type='AdamW', lr=1e-4, weight_decay=1e-5)
     assert cfg.param_scheduler[0].type == 'ReduceOnPlateauLR'

@@ -337,3 +337,13 @@ def test_balanced_learning_steers_the_detector(cracksc_dir):
     hook.after_train_iter(runner, 0)
     assert (float(loss.pos_weight) - 15.0) * factor > 0
     assert loss.counts() == (0.0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize('options, match', [
+    (dict(loss_weights=dict(cls_crak=1.0)), "loss_weights \\['cls_crak'\\]"),
+    (dict(train_cfg=dict(max_pseudo_fractoin=0.2)), 'train_cfg keys'),
+    (dict(train_cfg=dict(remnant=dict(ramp=10))), 'train_cfg.remnant keys'),
+])
+def test_misspelt_options_are_errors(options, match):
+    with pytest.raises(ValueError, match=match):
+        MODELS.build(dict(TINY, **options))
