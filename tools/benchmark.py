@@ -72,7 +72,7 @@ from mmengine.registry import init_default_scope
 
 import mmcrack  # noqa: F401  (compat fixes, modules)
 from mmcrack.utils.complexity import profile_call
-from mmcrack.utils.tool_utils import add_cfg_options_arg
+from mmcrack.utils.tool_utils import add_cfg_options_arg, load_model_config
 
 MMSEG_CONFIGS = osp.join(
     osp.dirname(__import__('mmseg').__file__), '.mim', 'configs')
@@ -614,9 +614,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args.threads = args.threads or physical_cpu_cores()
     torch.set_num_threads(args.threads)
     backends = available_backends(args.backends)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_model_config(args.config, args.cfg_options)
     main_name = osp.splitext(osp.basename(args.config))[0].split('_')[0]
     out_dir = args.out_dir or osp.join(
         'work_dirs', 'benchmark',

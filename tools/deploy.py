@@ -157,6 +157,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 static=static_input_shape(deploy_cfg) is not None)
             for problem in problems:
                 logger.warning(f'TensorRT 10 support: {problem}')
+        else:
+            logger.warning(
+                'TensorRT 10 operator check skipped: no support matrix at '
+                f'{default_matrix_path()} (set MMCRACK_TRT_MATRIX to '
+                "onnx-tensorrt's docs/operators.md to check the graph before "
+                'the engine is built).')
         engine_file = osp.splitext(onnx_file)[0] + '.engine'
         try:
             import torch
@@ -181,8 +187,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 osp.join(args.work_dir, name)
                 for name in ('deploy.json', 'pipeline.json', 'detail.json')
             ]
-        except Exception as e:  # noqa: BLE001  (SDK info is optional)
-            logger.warning(f'Could not write the SDK information: {e!r}')
+        except Exception as e:  # noqa: BLE001  (mmdeploy raises anything)
+            logger.error(f'--dump-info: could not write the SDK information '
+                         f'({e!r}); the model files are written.')
+            status = 1
 
     lines = [f'[deploy] {backend} model of {args.model_cfg} '
              f'({checkpoint or "random weights"}) written to '

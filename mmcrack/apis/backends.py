@@ -41,6 +41,7 @@ import torch.nn.functional as F
 from mmengine.config import Config, ConfigDict
 from mmengine.dataset import Compose
 from mmengine.model import revert_sync_batchnorm
+from mmengine.runner import load_checkpoint
 from mmseg.apis import init_model
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.models.utils import resize
@@ -51,6 +52,16 @@ from mmcrack.datasets import CrackDataset
 
 class BackendUnavailableError(RuntimeError):
     """An inference backend that is not installed or not implemented."""
+
+
+def build_decode_head(cfg: Config) -> torch.nn.Module:
+    """The config's decode head (the last of a cascade) as the model builds
+    it, on the CPU: the ``out_channels``, ``threshold`` and
+    ``align_corners`` it predicts with, class defaults included (mmseg's
+    ``BaseDecodeHead`` threshold of 0.3, ``WPCrackNetHead``'s 0.5)."""
+    head = cfg.model.decode_head
+    head = head[-1] if isinstance(head, (list, tuple)) else head
+    return MODELS.build(copy.deepcopy(head))
 
 
 def check_device(device: str) -> str:
@@ -206,17 +217,22 @@ class PytorchBackend(CrackBackend):
     Args:
         cfg (Config): The model config.
         checkpoint (str): A ``.pth`` checkpoint; its ``meta.dataset_meta``
-            gives the classes and palette.
+            gives the classes and palette (without it, background and
+            crack).
         device (str): ``'cpu'`` or ``'cuda[:N]'``. Defaults to 'cpu'.
     """
 
     def __init__(self, cfg: Config, checkpoint: str, device: str = 'cpu'):
         super().__init__(cfg)
-        model = init_model(cfg, checkpoint, device=check_device(device))
+        # The checkpoint is loaded here rather than by init_model, which
+        # fails with KeyError: 'meta' on a checkpoint without meta (a bare
+        # state dict; open-mmlab/mmsegmentation#3355).
+        model = init_model(cfg, None, device=check_device(device))
+        loaded = load_checkpoint(model, checkpoint, map_location='cpu')
         if device == 'cpu':
             model = revert_sync_batchnorm(model)
         self.model = model
-        meta = getattr(model, 'dataset_meta', None) or {}
+        meta = (loaded.get('meta') or {}).get('dataset_meta') or {}
         if meta.get('classes') is not None:
             self.dataset_meta = dict(meta)
 
@@ -270,7 +286,7 @@ class RunnerBackend(CrackBackend):
         self.runner = runner
         self.data_preprocessor = MODELS.build(
             copy.deepcopy(cfg.model.data_preprocessor)).eval()
-        self.align_corners = cfg.model.decode_head.get('align_corners', False)
+        self.align_corners = build_decode_head(cfg).align_corners
         self.outputs_labels = False
         shape = getattr(runner, 'input_shape', None)
         fixed = shape is not None and len(shape) == 4 and all(

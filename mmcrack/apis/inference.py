@@ -21,7 +21,8 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from .backends import build_backend
+from ..utils.tool_utils import load_model_config
+from .backends import build_backend, build_decode_head
 
 #: File extensions read as images and as videos (case-insensitive).
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -49,10 +50,13 @@ class CrackPrediction(NamedTuple):
 
 
 def _pair(value: Union[int, Sequence[int]]) -> Tuple[int, int]:
+    """``(H, W)`` from one number or an ``(H, W)`` pair."""
     if isinstance(value, int):
         return value, value
     value = tuple(int(v) for v in value)
-    return value * 2 if len(value) == 1 else value[:2]
+    if len(value) not in (1, 2):
+        raise ValueError(f'Expected one size or (H, W), not {value}.')
+    return value * 2 if len(value) == 1 else value
 
 
 class CrackInferencer:
@@ -112,9 +116,7 @@ class CrackInferencer:
                  threshold: Optional[float] = None,
                  tta: bool = False,
                  cfg_options: Optional[dict] = None):
-        cfg = Config.fromfile(config) if isinstance(config, str) else config
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)
+        cfg = load_model_config(config, cfg_options)
         if mode not in ('auto', 'slide', 'whole'):
             raise ValueError(f"mode must be 'auto', 'slide' or 'whole', not "
                              f'{mode!r}.')
@@ -126,12 +128,8 @@ class CrackInferencer:
         self.slide_factor = slide_factor
         self.crop_size, self.stride = self._window(cfg, crop_size, stride)
         if threshold is None:
-            head = cfg.model.decode_head
-            head = head[-1] if isinstance(head, (list, tuple)) else head
-            one_channel = head.get('out_channels',
-                                   head.get('num_classes')) == 1
-            # mmseg's BaseDecodeHead uses 0.3 when the threshold is unset.
-            threshold = (head.get('threshold') or 0.3) if one_channel else 0.5
+            head = build_decode_head(cfg)
+            threshold = head.threshold if head.out_channels == 1 else 0.5
         self.threshold = float(threshold)
         self.tta = tta
 

@@ -122,7 +122,7 @@ MEASUREMENT_FIELDS = ('height', 'width', 'crack_pixels', 'area_ratio',
                       'longitudinal_share', 'oblique_share', 'length_mm',
                       'mean_width_mm', 'max_width_mm', 'crack_area_mm2')
 
-# Step offsets (dy, dx) and, for diagonals, the two 4-neighbours they cut.
+# Skeleton step offsets (dy, dx).
 _ORTHOGONAL = ((0, 1), (1, 0), (0, -1), (-1, 0))
 _DIAGONAL = ((1, 1), (1, -1), (-1, 1), (-1, -1))
 _SQRT2 = math.sqrt(2.0)

@@ -5,6 +5,6 @@ Only the standard library and numpy are imported here; each backend's
 package is imported when it is used, so ``import mmcrack.deploy`` works
 without onnxruntime, mmdeploy or TensorRT.
 """
-from .builder import BACKENDS, build_runner
+from .builder import DEFAULT_DEVICES, build_runner
 
-__all__ = ['BACKENDS', 'build_runner']
+__all__ = ['DEFAULT_DEVICES', 'build_runner']

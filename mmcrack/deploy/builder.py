@@ -1,8 +1,8 @@
 """One entry point for every inference backend: :func:`build_runner`."""
 from typing import Optional
 
-#: Backends, with the device each uses by default.
-BACKENDS = dict(onnxruntime='cpu', tensorrt='cuda:0')
+#: The deployed-model backends and the device each uses by default.
+DEFAULT_DEVICES = dict(onnxruntime='cpu', tensorrt='cuda:0')
 
 
 def build_runner(backend: str,
@@ -38,10 +38,11 @@ def build_runner(backend: str,
         ImportError: If the backend's package (or, for TensorRT, a CUDA
             GPU) is missing; the message says how to install it.
     """
-    if backend not in BACKENDS:
+    if backend not in DEFAULT_DEVICES:
         raise ValueError(
-            f'backend must be one of {sorted(BACKENDS)}, not {backend!r}.')
-    device = device or BACKENDS[backend]
+            f'backend must be one of {sorted(DEFAULT_DEVICES)}, not '
+            f'{backend!r}.')
+    device = device or DEFAULT_DEVICES[backend]
     if backend == 'onnxruntime':
         from .onnxruntime import OnnxRuntimeRunner
         return OnnxRuntimeRunner(model_file, device=device, **kwargs)

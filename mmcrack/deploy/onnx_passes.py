@@ -28,8 +28,9 @@ found, so any segmentor can go through them:
   projecting first runs the conv at 1/4-1/64 of the pixels and resizes
   16 instead of 32-128 channels.
 
-On HrSegNet-B16 at 400x400 these take ONNX Runtime from about 110 ms to
-about 50 ms per image on 2 CPU cores (``tools/benchmark.py``).
+``tools/benchmark.py`` measures the exported graph (the README's Benchmark
+section); ``tools/deploy.py --no-optimize`` keeps mmdeploy's graph for a
+comparison.
 """
 import os.path as osp
 import tempfile
@@ -494,8 +495,9 @@ def optimize_onnx(onnx_file: str, output_file: Optional[str] = None) -> dict:
         dict: How many rewrites each pass made.
     """
     import onnx
-    import onnxruntime as ort
 
+    from .onnxruntime import _import_onnxruntime
+    ort = _import_onnxruntime()
     output_file = output_file or onnx_file
     original = onnx.load(onnx_file)
     with tempfile.TemporaryDirectory() as tmp:

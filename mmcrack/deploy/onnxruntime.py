@@ -6,9 +6,12 @@ device, call it with the preprocessed ``N x 3 x H x W`` float batch, get the
 model's output as a numpy array.
 """
 import os
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 INSTALL_HINT = ('pip install onnxruntime (CPU) or onnxruntime-gpu (CUDA); '
                 'see requirements/deploy.txt')
@@ -152,7 +155,7 @@ class OnnxRuntimeRunner:
         #: Shape of the input, ints for static axes, names for dynamic ones.
         self.input_shape = inputs[0].shape
 
-    def __call__(self, inputs: Union[np.ndarray, 'torch.Tensor']  # noqa
+    def __call__(self, inputs: Union[np.ndarray, 'torch.Tensor']
                  ) -> np.ndarray:
         """Run the model on one preprocessed batch."""
         if not isinstance(inputs, np.ndarray):

@@ -132,6 +132,11 @@ def build_engine(onnx_file: str,
         config.set_flag(trt.BuilderFlag.FP16)
     profile = builder.create_optimization_profile()
     dynamic = False
+    names = [network.get_input(i).name for i in range(network.num_inputs)]
+    unknown = sorted(set(input_shapes) - set(names))
+    if unknown:
+        raise ValueError(f'input_shapes names {unknown}, which are not '
+                         f'inputs of the network; its inputs are {names}.')
     for i in range(network.num_inputs):
         tensor = network.get_input(i)
         shape = tuple(tensor.shape)

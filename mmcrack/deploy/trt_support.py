@@ -104,7 +104,8 @@ def load_support_matrix(path: Optional[os.PathLike] = None) -> SupportMatrix:
 
     Raises:
         FileNotFoundError: If the file is absent.
-        ValueError: If it holds no operator table.
+        ValueError: If it lacks the operator table, the opset range or the
+            data types.
     """
     path = Path(path) if path is not None else default_matrix_path()
     text = path.read_text(encoding='utf-8')
@@ -129,16 +130,23 @@ def load_support_matrix(path: Optional[os.PathLike] = None) -> SupportMatrix:
         restrictions = cells[3] if len(cells) > 3 else ''
         operators[cells[0]] = OperatorSupport(supported, op_types,
                                               restrictions)
-    if not operators:
-        raise ValueError(f'{path} holds no operator support table.')
+    missing = [
+        what for what, found in (('operator support table', operators),
+                                 ('"opset N to opset M" line', opsets),
+                                 ('data-type line', types)) if not found
+    ]
+    if missing:
+        raise ValueError(
+            f'{path} holds no {" and no ".join(missing)}: it is not '
+            "onnx-tensorrt's operators.md, or its format changed.")
     return SupportMatrix(
         operators=operators,
-        min_opset=int(opsets.group(1)) if opsets else 1,
-        max_opset=int(opsets.group(2)) if opsets else 10**6,
+        min_opset=int(opsets.group(1)),
+        max_opset=int(opsets.group(2)),
         types=tuple(
             _normalise_type(t)
             for t in types.group(1).replace(' and ', ',').split(',')
-            if t.strip()) if types else (),
+            if t.strip()),
         path=str(path))
 
 
@@ -162,7 +170,7 @@ def _input_index(node, opset: int, name: str) -> Optional[int]:
     from onnx import defs
     try:
         schema = defs.get_schema(node.op_type, opset, node.domain or '')
-    except Exception:  # noqa: BLE001  (unknown op: checked elsewhere)
+    except defs.SchemaError:  # unknown op: checked elsewhere
         return None
     for i, formal in enumerate(schema.inputs):
         if formal.name == name:
@@ -180,7 +188,7 @@ def _data_tensors(node, opset: int) -> List[str]:
     from onnx import defs
     try:
         schema = defs.get_schema(node.op_type, opset, node.domain or '')
-    except Exception:  # noqa: BLE001  (unknown op: checked elsewhere)
+    except defs.SchemaError:  # unknown op: checked elsewhere
         return []
     if not schema.inputs:
         return list(node.output)

@@ -5,8 +5,10 @@ tools, and every tool that loads a config takes ``--cfg-options``; this module
 holds them once.
 """
 import argparse
+import copy
 import os
 import os.path as osp
+from typing import Optional, Union
 
 from mmengine.config import Config, DictAction
 
@@ -47,18 +49,27 @@ def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
     return args
 
 
+def load_model_config(config: Union[str, Config],
+                      cfg_options: Optional[dict] = None) -> Config:
+    """A config file (or a copy of a :class:`Config`) with ``cfg_options``
+    merged; misspelt top-level keys are reported
+    (:func:`check_config_keys`). Every tool that loads a config uses it."""
+    cfg = (Config.fromfile(config)
+           if isinstance(config, str) else copy.deepcopy(config))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    check_config_keys(cfg)
+    return cfg
+
+
 def load_config(args: argparse.Namespace) -> Config:
     """Load ``args.config``, apply ``--cfg-options`` and pick the work dir.
 
     The work dir is, in this order: ``--work-dir``, ``work_dir`` in the
-    config, ``./work_dirs/<config name>``. Misspelt top-level keys are
-    reported (:func:`check_config_keys`).
+    config, ``./work_dirs/<config name>``.
     """
-    cfg = Config.fromfile(args.config)
+    cfg = load_model_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    check_config_keys(cfg)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

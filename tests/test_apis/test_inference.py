@@ -7,13 +7,14 @@ import pytest
 import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 from mmcrack.apis import (BACKENDS, BackendUnavailableError, CrackInferencer,
                           OutputLayout, RunnerBackend, UnreadableInputError,
                           build_backend, collect_inputs, count_frames,
                           read_frames, read_image)
-from mmcrack.apis.backends import check_device
+from mmcrack.apis.backends import build_decode_head, check_device
 
 # mmseg's resize warns about align_corners on every odd feature size.
 pytestmark = [
@@ -95,6 +96,8 @@ def test_forced_and_configured_modes(checkpoint):
     assert other_crop.stride == (80, 100)
     with pytest.raises(ValueError, match='larger than the crop'):
         CrackInferencer(DEMO_CONFIG, checkpoint, crop_size=64, stride=65)
+    with pytest.raises(ValueError, match=r'one size or \(H, W\)'):
+        CrackInferencer(DEMO_CONFIG, checkpoint, crop_size=(64, 64, 3))
     one_channel = CrackInferencer(
         DEMO_CONFIG,
         checkpoint,
@@ -104,6 +107,21 @@ def test_forced_and_configured_modes(checkpoint):
             'model.decode_head.threshold': 0.4
         })
     assert one_channel.threshold == 0.4
+
+
+def test_head_settings_include_class_defaults():
+    """Without the keys in the config, the inferencer's threshold and the
+    runners' resize corners are the built head's, not guesses."""
+    init_default_scope('mmseg')
+    wp_cfg = Config.fromfile(
+        str(REPO_ROOT / 'configs' / 'wp_cracknet' /
+            'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py'))
+    del wp_cfg.model.decode_head['threshold']
+    assert build_decode_head(wp_cfg).threshold == 0.5  # WPCrackNetHead's
+    hrsegnet_cfg = Config.fromfile(DEMO_CONFIG)
+    del hrsegnet_cfg.model.decode_head['align_corners']
+    runner = RunnerBackend(hrsegnet_cfg, lambda inputs: inputs[:, :2])
+    assert runner.align_corners is True  # HrSegNetHead's
     with pytest.raises(ValueError, match="'auto', 'slide' or 'whole'"):
         CrackInferencer(DEMO_CONFIG, checkpoint, mode='tiles')
 
@@ -351,3 +369,32 @@ def _touch(root, *names):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(b'x')
     return root
+
+
+def test_context_cracknet_slides_over_large_photos(tmp_path):
+    """The large-photo config keeps the photo's resolution and slides
+    448x448 windows; on one full window it gives what the paper's config
+    (resize to 448, CAGM mode='exact') gives, from the same checkpoint."""
+    config_dir = REPO_ROOT / 'configs' / 'context_cracknet'
+    paper_config = str(config_dir /
+                       'context-cracknet_r50_1xb8-40k_cfd-448x448.py')
+    large_config = str(config_dir /
+                       'context-cracknet_r50_slide-448x448_large-photos.py')
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(paper_config).model)
+    model.init_weights()
+    checkpoint = tmp_path / 'context_cracknet.pth'
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    del model
+
+    large = CrackInferencer(large_config, str(checkpoint))
+    assert large.test_cfg_for((3000, 4000)) == dict(
+        mode='slide', crop_size=(448, 448), stride=(298, 298))
+    pred = large(photo(448, 600))
+    assert pred.mode == 'slide' and pred.prob.shape == (448, 600)
+
+    paper = CrackInferencer(paper_config, str(checkpoint))
+    window = photo(448, 448, seed=1)
+    np.testing.assert_allclose(
+        large(window).prob, paper(window).prob, atol=1e-5)

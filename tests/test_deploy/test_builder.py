@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from mmcrack.deploy import BACKENDS, build_runner
+from mmcrack.deploy import DEFAULT_DEVICES, build_runner
 from mmcrack.deploy.onnxruntime import OnnxRuntimeRunner
 
 
@@ -20,7 +20,7 @@ def test_build_onnxruntime_runner(tmp_path):
 def test_unknown_backend():
     with pytest.raises(ValueError, match='onnxruntime'):
         build_runner('openvino', 'model.xml')
-    assert set(BACKENDS) == {'onnxruntime', 'tensorrt'}
+    assert set(DEFAULT_DEVICES) == {'onnxruntime', 'tensorrt'}
 
 
 def test_tensorrt_without_tensorrt_or_gpu_says_how_to_install(tmp_path):

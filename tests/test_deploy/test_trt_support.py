@@ -36,6 +36,16 @@ def test_matrix_is_parsed(matrix):
     assert {'FP32', 'INT64', 'BOOL'} <= set(matrix.types)
 
 
+def test_a_matrix_in_another_format_is_refused(tmp_path):
+    """A file without the opset range or the data types would otherwise
+    switch those checks off and still report 'passes'."""
+    path = tmp_path / 'operators.md'
+    path.write_text('| Operator | Supported |\n|---|---|\n| Conv | Y |\n')
+    with pytest.raises(ValueError, match='no "opset N to opset M" line and '
+                       'no data-type line'):
+        load_support_matrix(path)
+
+
 def test_clean_graph_passes(matrix):
     weight = numpy_helper.from_array(np.ones((4, 3, 3, 3), np.float32), 'w')
     sizes = numpy_helper.from_array(np.array([1, 4, 16, 16], np.int64), 's')

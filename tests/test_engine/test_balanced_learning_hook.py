@@ -11,6 +11,7 @@ from mmengine.logging import MessageHub
 from mmengine.runner import Runner
 
 from mmcrack.datasets.transforms import CrackAwareCrop
+from mmcrack.engine.hooks import balanced_learning_hook as hook_module
 from mmcrack.engine.hooks import (BalancedLearningHook,
                                   precision_recall_factor)
 from mmcrack.models.losses import BalancedCrossEntropyLoss
@@ -93,6 +94,34 @@ def test_only_every_interval_and_within_bounds():
     assert float(loss.pos_weight) == 5.0
     with pytest.raises(ValueError, match='BalancedCrossEntropyLoss'):
         hook.before_train(SimpleNamespace(model=nn.Linear(1, 1)))
+
+
+def test_without_or_with_several_sampling_knobs(monkeypatch):
+    runner, loss, crop = runner_with((90, 10, 210))
+    # Without a CrackAwareCrop only the loss weight moves, and the log says
+    # so once.
+    messages = []
+    monkeypatch.setattr(hook_module, 'print_log',
+                        lambda msg, logger: messages.append(msg))
+    runner.train_dataloader.dataset.pipeline.transforms = []
+    runner.message_hub = MessageHub.get_instance('balanced_learning_none')
+    hook = BalancedLearningHook(interval=10)
+    hook.before_train(runner)
+    assert len(messages) == 1 and 'only the loss weight' in messages[0]
+    hook.after_train_iter(runner, 9)
+    assert float(loss.pos_weight) > 2.0
+    assert not [k for k in runner.message_hub.log_scalars if 'pos_prob' in k]
+    # Two knobs: both move, each logged under its own name.
+    other = CrackAwareCrop(8, pos_prob=0.2)
+    runner.train_dataloader.dataset.pipeline.transforms = [crop, other]
+    runner.message_hub = MessageHub.get_instance('balanced_learning_two')
+    loss.tp.fill_(90)
+    loss.fn.fill_(210)
+    hook.before_train(runner)
+    hook.after_train_iter(runner, 9)
+    scalars = runner.message_hub.log_scalars
+    assert scalars['train/bl_pos_prob'].current() == crop.pos_prob > 0.5
+    assert scalars['train/bl_pos_prob_1'].current() == other.pos_prob > 0.2
 
 
 def test_crack_aware_crop():

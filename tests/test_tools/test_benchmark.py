@@ -1,11 +1,19 @@
 """tools/benchmark.py smoke test: a tiny input, two runs, the report keys.
 
 No timing is asserted: the numbers depend on the machine and its load."""
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
+
+from mmcrack.utils.complexity import profile_call
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ('configs/hrsegnet/'
@@ -13,6 +21,12 @@ CONFIG = ('configs/hrsegnet/'
 
 
 def test_benchmark_report(tmp_path, cfd_dir):
+    # A checkpoint of the config's model (random weights) to load.
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(REPO_ROOT / CONFIG).model)
+    checkpoint = tmp_path / 'b16.pth'
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
     out_dir = tmp_path / 'bench'
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     proc = subprocess.run([
@@ -20,7 +34,8 @@ def test_benchmark_report(tmp_path, cfd_dir):
         '--warmup', '1', '--runs', '2', '--backends', 'pytorch',
         'onnxruntime', '--compare', '--compare-models', 'BiSeNetV2',
         '--train-iters', '1', '--train-warmup', '0', '--train-batch', '2',
-        '--train-data', str(cfd_dir), '--out-dir', str(out_dir)
+        '--train-data', str(cfd_dir), '--out-dir', str(out_dir),
+        '--checkpoint', str(checkpoint)
     ],
                           cwd=REPO_ROOT,
                           env=env,
@@ -29,6 +44,7 @@ def test_benchmark_report(tmp_path, cfd_dir):
                           timeout=900)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     report = json.loads((out_dir / 'benchmark.json').read_text())
+    assert report['checkpoint'] == str(checkpoint)
     assert report['input_shape'] == [1, 3, 64, 64]
     assert set(report['gemm_macs_per_s']) == {'torch-cpu', 'onnxruntime-cpu'}
     rows = {(r['model'], r['backend']): r for r in report['results']}
@@ -47,3 +63,34 @@ def test_benchmark_report(tmp_path, cfd_dir):
     table = (out_dir / 'benchmark.md').read_text()
     assert '| BiSeNetV2 | onnxruntime |' in table
     assert 'x hrsegnet-b16' in table
+
+
+#: The README's parameter counts (M, inference path, 2 classes) of the
+#: comparison models of --compare.
+COMPARE_PARAMS = {
+    'BiSeNetV2': 3.341,
+    'STDC1': 8.271,
+    'DDRNet-23-slim': 5.695,  # 5.732 with DDRHead's training-only aux
+    'PSPNet-R18': 12.639,
+    'DeepLabV3+-R18': 12.318,
+    'UNet': 28.987,
+    'OCRNet-HRNetW18': 12.067,
+}
+
+
+def test_every_comparison_model_builds_and_runs():
+    """--compare builds each of mmseg's real-time models with 2 classes and
+    no downloaded weights; their sizes are the README's."""
+    spec = importlib.util.spec_from_file_location(
+        'benchmark', REPO_ROOT / 'tools' / 'benchmark.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert set(tool.COMPARE_MODELS) == set(COMPARE_PARAMS)
+    x = torch.zeros(1, 3, 64, 64)
+    for name, params in COMPARE_PARAMS.items():
+        model = tool.Deployed(tool.build_model(tool.compare_config(name)))
+        result = profile_call(model, x)
+        assert round(result['params'] / 1e6, 3) == params, name
+        with torch.no_grad():
+            labels = model(x)
+        assert labels.shape[-2:] == (64, 64), name

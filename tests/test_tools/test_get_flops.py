@@ -47,6 +47,24 @@ def test_hrsegnet_params_and_macs(tool, capsys, config):
     assert result == dict(params=params, params_infer=params_infer, macs=macs)
 
 
+@pytest.mark.parametrize('config, shape, printed', [
+    ('context_cracknet/context-cracknet_r50_1xb8-40k_crackseg9k-448x448.py',
+     '448', ('MACs: 121.873 G', 'Params: 82.0506 M\n')),
+    ('crackseg/crackseg_r50-d16_1xb8-20k_crackseg9k-256x256.py', '256',
+     ('MACs: 30.613 G', 'Params: 56.7589 M\n')),
+    ('wp_cracknet/wp-cracknet_r38d_1xb4-46k_cfd-weak-256x256.py', '256',
+     ('MACs: 134.365 G', 'Params: 276.8078 M (86.4601 M at inference')),
+], ids=lambda v: v.split('/')[0] if '/' in str(v) else None)
+def test_readme_commands_of_the_other_models(tool, capsys, config, shape,
+                                             printed):
+    """The model zoo's commands for Context-CrackNet, CrackSeg and
+    WP-CrackNet print the README's numbers."""
+    tool.main([str(REPO_ROOT / 'configs' / config), '--shape', shape])
+    out = capsys.readouterr().out
+    for text in printed:
+        assert text in out
+
+
 def test_shape_forms(tool, capsys):
     config = str(CONFIGS / 'hrsegnet-b16_1xb32-100k_crackseg9k-400x400.py')
     tool.main([config, '--shape', '256'])

@@ -196,3 +196,34 @@ def test_infer_folder_video_and_large_photo(tool, checkpoint, tmp_path,
     assert tta_prob.shape == prob.shape
     assert 0 <= tta_prob.min() and tta_prob.max() <= 1
     assert np.abs(tta_prob - prob).max() > 1e-3
+
+
+def test_window_video_and_measurement_flags(tool, checkpoint, tmp_path,
+                                            cracksc_dir, capsys):
+    """--slide/--crop-size/--stride, --whole, --video-stride and --min-area
+    reach the inferencer and the measurements."""
+    inputs = make_inputs(tmp_path / 'inputs', cracksc_dir)
+    summary = tool.main([
+        DEMO_CONFIG, checkpoint,
+        str(inputs / 'clip.avi'), '--out',
+        str(tmp_path / 'slide'), '--slide', '--crop-size', '48', '--stride',
+        '32', '40', '--video-stride', '2', '--min-area', '25'
+    ])
+    printed = capsys.readouterr().out
+    # Frames 0 and 2 of 3, both slid with the given window.
+    assert summary['written'] == 2 and summary['modes'] == {'slide': 2}
+    assert [r['frame'] for r in summary['records']] == [0, 2]
+    assert ('0 whole-image, 2 sliding-window (crop 48x48, stride 32x40)'
+            in printed)
+    report = json.loads((tmp_path / 'slide' / 'measurements.json').read_text())
+    assert report['min_area'] == 25
+
+    # The 1600 x 1200 photo that slides by default runs whole with --whole.
+    summary = tool.main([
+        DEMO_CONFIG, checkpoint,
+        str(inputs / 'sub' / 'deeper' / 'large.png'), '--out',
+        str(tmp_path / 'whole'), '--whole', '--no-measure'
+    ])
+    assert summary['modes'] == {'whole': 1}
+    mask = read_png(tmp_path / 'whole' / 'masks' / 'large.png')
+    assert mask.shape == (1200, 1600)

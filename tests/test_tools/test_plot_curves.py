@@ -124,7 +124,8 @@ def test_two_runs_to_png(tool, tmp_path, capsys):
     out = tmp_path / 'curves.png'
     keys = tool.main([
         str(tmp_path / 'b16'),
-        str(run_b), '--legend', 'B16', 'B32', '--out',
+        str(run_b), '--legend', 'B16', 'B32', '--title', 'B16 and B32',
+        '--out',
         str(out)
     ])
     assert keys == ['loss', 'IoU', 'F1']

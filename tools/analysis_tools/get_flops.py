@@ -22,7 +22,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 from mmcrack.utils.complexity import count_params, profile_call
-from mmcrack.utils.tool_utils import add_cfg_options_arg
+from mmcrack.utils.tool_utils import add_cfg_options_arg, load_model_config
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -70,9 +70,7 @@ def get_complexity(cfg: Config, shape: Sequence[int]) -> dict:
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_model_config(args.config, args.cfg_options)
     shape = (args.shape[0], args.shape[-1])  # (H, W); one number: square
     result = get_complexity(cfg, shape)
     split_line = '=' * 30

@@ -169,8 +169,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'runs',
         nargs='+',
         metavar='RUN',
-        help='scalars.json files or work dirs (the newest '
-        '*/vis_data/scalars.json in each)')
+        help='scalars.json files or work dirs (every '
+        '*/vis_data/scalars.json in each, joined oldest first: the parts '
+        'of a resumed run make one curve)')
     parser.add_argument(
         '--keys',
         nargs='+',

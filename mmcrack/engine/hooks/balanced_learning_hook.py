@@ -5,6 +5,7 @@ from typing import List, Optional, Tuple
 import torch
 from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
@@ -136,6 +137,12 @@ class BalancedLearningHook(Hook):
                 'the model (set loss_decode=dict(type='
                 "'BalancedCrossEntropyLoss') in the decode head).")
         self._knobs = self.sampling_knobs(runner.train_dataloader.dataset)
+        if not self._knobs:
+            print_log(
+                'BalancedLearningHook: no transform with a pos_prob (such as '
+                'CrackAwareCrop) in the training pipeline, so only the loss '
+                'weight pos_weight is adapted.',
+                logger='current')
 
     def _step(self, factor: Optional[float]) -> Optional[float]:
         if factor is None or abs(factor) <= self.tolerance:
@@ -173,9 +180,10 @@ class BalancedLearningHook(Hook):
             loss.reset_counts()
         tp, fp, fn = counts.sum(dim=0).tolist()
         step = self._step(precision_recall_factor(tp, fp, fn)[2])
-        for knob in getattr(self, '_knobs', []):
+        for i, knob in enumerate(getattr(self, '_knobs', [])):
             if step is not None:
                 knob.pos_prob = min(
                     max(knob.pos_prob + self.prob_step * step,
                         self.min_prob), self.max_prob)
-            hub.update_scalar('train/bl_pos_prob', knob.pos_prob)
+            suffix = '' if i == 0 else f'_{i}'
+            hub.update_scalar(f'train/bl_pos_prob{suffix}', knob.pos_prob)
