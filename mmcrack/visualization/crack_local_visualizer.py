@@ -1,3 +1,4 @@
+"""mmseg's visualizer painting only the crack pixels, for overlays."""
 from typing import List, Optional
 
 import numpy as np
