@@ -627,6 +627,27 @@ def collect_pairs(img_dirs: Sequence[str],
     return [Sample(stem, img, ann, split) for stem, img, ann in pairing.pairs]
 
 
+def collect_source_pairs(
+        args: argparse.Namespace, img_names: Sequence[str],
+        ann_names: Sequence[str],
+        ann_exts: Sequence[str]) -> Tuple[List[Sample], List[str]]:
+    """The pairs of a two-folder set and the notes of their pairing.
+
+    The folders come from :func:`source_dirs`; OUT is checked against them
+    (:func:`check_output_for`) before anything is read, then the pairs are
+    collected by :func:`collect_pairs` (``--strict`` from ``args``).
+    """
+    img_dir, ann_dir = source_dirs(args, img_names, ann_names)
+    check_output_for(args, [img_dir, ann_dir])
+    notes: List[str] = []
+    samples = collect_pairs([img_dir],
+                            ann_dir,
+                            ann_exts=ann_exts,
+                            strict=args.strict,
+                            notes=notes)
+    return samples, notes
+
+
 def make_stems_unique(samples: List[Sample],
                       group: Callable[[Sample], str]) -> List[str]:
     """Prefix every stem with its group when two groups share a stem.

@@ -1,5 +1,6 @@
 """mmcrack.datasets.conversion: the mask rule, image copying, folder search,
 pairing, splits and the output guard shared by the dataset converters."""
+import argparse
 import io
 import shutil
 
@@ -9,6 +10,7 @@ from PIL import Image
 
 from mmcrack.datasets.conversion import (ConversionError, MaskRule, Sample,
                                          assign_splits, check_output_dir,
+                                         collect_source_pairs,
                                          convert_samples, find_dir,
                                          inspect_image, make_stems_unique,
                                          pair_files, report_unpaired,
@@ -199,6 +201,32 @@ def test_pairing_and_report():
         report_unpaired(pairing, 'd', strict=True)
     with pytest.raises(ConversionError, match='share the stem'):
         pair_files(['d/a.jpg', 'd/a.png'], [])
+
+
+def test_collect_source_pairs(tmp_path):
+    src = tmp_path / 'src'
+    for folder, names in (('images', ['a.jpg', 'b.jpg']),
+                          ('gt', ['a.png', 'c.png'])):
+        (src / folder).mkdir(parents=True)
+        for name in names:
+            (src / folder / name).touch()
+    args = argparse.Namespace(
+        src=str(src),
+        img_dir=None,
+        ann_dir=None,
+        out=str(tmp_path / 'out'),
+        overwrite=False,
+        strict=False)
+    samples, notes = collect_source_pairs(args, ['images'], ['gt'],
+                                          ('.png', ))
+    assert samples == [
+        Sample('a', str(src / 'images' / 'a.jpg'), str(src / 'gt' / 'a.png'))
+    ]
+    assert len(notes) == 2 and 'b.jpg' in notes[0] and 'c.png' in notes[1]
+    # OUT is checked against the folders before anything is read.
+    args.out = str(src / 'images' / 'out')
+    with pytest.raises(ConversionError, match='overlaps the source'):
+        collect_source_pairs(args, ['images'], ['gt'], ('.png', ))
 
 
 def test_assign_splits():

@@ -28,7 +28,7 @@ Output: OUT/images/<NNN>.jpg (bytes copied), OUT/masks/<NNN>.png (0/1),
 OUT/splits/{train,val}.txt.
 """
 import argparse
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 from scipy.io import loadmat
@@ -36,8 +36,8 @@ from scipy.io import loadmat
 from mmcrack.datasets.conversion import (ConversionError, ConversionResult,
                                          add_dir_args, add_pairing_args,
                                          add_split_args, build_parser,
-                                         check_output_for, collect_pairs,
-                                         convert_samples, run, source_dirs)
+                                         collect_source_pairs, convert_samples,
+                                         run)
 
 #: Segmentation labels of the CFD region maps.
 CFD_LABELS = (1, 2, 3, 4)
@@ -123,14 +123,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def convert(args: argparse.Namespace) -> ConversionResult:
     """Convert CFD into OUT (see the module docstring)."""
-    img_dir, ann_dir = source_dirs(args, ['image', 'images'], ['groundTruth'])
-    check_output_for(args, [img_dir, ann_dir])
-    notes: List[str] = []
-    samples = collect_pairs([img_dir],
-                            ann_dir,
-                            ann_exts=('.mat', ),
-                            strict=args.strict,
-                            notes=notes)
+    samples, notes = collect_source_pairs(args, ['image', 'images'],
+                                          ['groundTruth'], ('.mat', ))
     crack_labels = tuple(sorted(set(args.crack_labels)))
     notes.append(f'crack = Segmentation in {set(crack_labels)}')
     return convert_samples(

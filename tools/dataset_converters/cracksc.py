@@ -27,16 +27,15 @@ Output: OUT/images/<NNN>.jpg (bytes copied), OUT/masks/<NNN>.png (0/1),
 OUT/splits/{train,val}.txt.
 """
 import argparse
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
 from mmcrack.datasets.conversion import (ConversionResult, MaskRule,
                                          add_dir_args, add_mask_args,
                                          add_pairing_args, add_split_args,
-                                         build_parser, check_output_for,
-                                         collect_pairs, convert_samples, run,
-                                         source_dirs)
+                                         build_parser, collect_source_pairs,
+                                         convert_samples, run)
 
 IMG_DIR_NAMES = ('image', 'images')
 ANN_DIR_NAMES = ('label', 'labels', 'masks')
@@ -60,14 +59,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def convert(args: argparse.Namespace) -> ConversionResult:
     """Convert CrackSC into OUT (see the module docstring)."""
-    img_dir, ann_dir = source_dirs(args, IMG_DIR_NAMES, ANN_DIR_NAMES)
-    check_output_for(args, [img_dir, ann_dir])
-    notes: List[str] = []
-    samples = collect_pairs([img_dir],
-                            ann_dir,
-                            ann_exts=('.png', ),
-                            strict=args.strict,
-                            notes=notes)
+    samples, notes = collect_source_pairs(args, IMG_DIR_NAMES, ANN_DIR_NAMES,
+                                          ('.png', ))
     rule = MaskRule.from_args(args)
     if not args.keep_empty:
         empty = {

@@ -31,14 +31,13 @@ Output: OUT/images/<stem>.jpg (bytes copied), OUT/masks/<stem>.png (0/1),
 OUT/splits/{train,val}.txt.
 """
 import argparse
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 from mmcrack.datasets.conversion import (ConversionResult, MaskRule,
                                          add_dir_args, add_mask_args,
                                          add_pairing_args, add_split_args,
-                                         build_parser, check_output_for,
-                                         collect_pairs, convert_samples, run,
-                                         source_dirs)
+                                         build_parser, collect_source_pairs,
+                                         convert_samples, run)
 
 IMG_DIR_NAMES = ('croppedimg', 'cropimg', 'img', 'images')
 ANN_DIR_NAMES = ('croppedgt', 'cropgt', 'gt', 'masks')
@@ -57,14 +56,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def convert(args: argparse.Namespace) -> ConversionResult:
     """Convert GAPs384 into OUT (see the module docstring)."""
-    img_dir, ann_dir = source_dirs(args, IMG_DIR_NAMES, ANN_DIR_NAMES)
-    notes: List[str] = []
-    check_output_for(args, [img_dir, ann_dir])
-    samples = collect_pairs([img_dir],
-                            ann_dir,
-                            ann_exts=('.png', '.bmp'),
-                            strict=args.strict,
-                            notes=notes)
+    samples, notes = collect_source_pairs(args, IMG_DIR_NAMES, ANN_DIR_NAMES,
+                                          ('.png', '.bmp'))
     return convert_samples(
         samples,
         args.out,
