@@ -2,17 +2,18 @@
 from typing import Optional, Tuple
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
+
+from .crack_loss import CrackLoss, crack_logit
 
 #: Label of the crack class.
 CRACK = 1
 
 
 @MODELS.register_module()
-class BalancedCrossEntropyLoss(nn.Module):
+class BalancedCrossEntropyLoss(CrackLoss):
     """Binary crack cross-entropy whose crack weight is adapted in training.
 
     The loss half of the "balanced learning" of Zhang et al. (2022),
@@ -32,11 +33,13 @@ class BalancedCrossEntropyLoss(nn.Module):
                                                  w(background) = 1
 
     for one-channel logits (``out_channels=1``, a sigmoid:
-    ``BCEWithLogits(pos_weight)``) or two-channel logits (a softmax). Each
-    call in training mode also adds the batch's crack true positives, false
-    positives and false negatives (prediction: crack probability above
-    ``threshold``, i.e. argmax for two channels at 0.5) to the ``tp``,
-    ``fp``, ``fn`` buffers, which the hook reads and resets.
+    ``BCEWithLogits(pos_weight)``) or two-channel logits (a softmax, whose
+    class-weighted cross-entropy is that same BCE of ``logit_1 - logit_0``,
+    see :func:`crack_logit`). Each call in training mode also adds the
+    batch's crack true positives, false positives and false negatives
+    (prediction: crack probability above ``threshold``, i.e. argmax for two
+    channels at 0.5) to the ``tp``, ``fp``, ``fn`` buffers, which the hook
+    reads and resets.
 
     Args:
         pos_weight (float): Initial crack weight. Defaults to 1.0.
@@ -55,17 +58,12 @@ class BalancedCrossEntropyLoss(nn.Module):
                  ignore_index: int = 255,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_balanced_ce') -> None:
-        super().__init__()
-        if not loss_name.startswith('loss_'):
-            raise ValueError('loss_name must start with "loss_" to be '
-                             f'back-propagated, not {loss_name!r}.')
+        super().__init__(loss_weight, loss_name)
         if pos_weight <= 0 or not 0 < threshold < 1:
             raise ValueError('pos_weight must be > 0 and threshold in (0, '
                              f'1), not {pos_weight} and {threshold}.')
         self.threshold = threshold
         self.ignore_index = ignore_index
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
         # Saved in checkpoints, so a resumed run keeps the adapted weight.
         self.register_buffer(
             'pos_weight', torch.tensor(float(pos_weight), dtype=torch.float))
@@ -102,31 +100,17 @@ class BalancedCrossEntropyLoss(nn.Module):
         Returns:
             Tensor: The scalar loss times ``loss_weight``.
         """
-        if cls_score.dim() != 4 or cls_score.shape[1] not in (1, 2):
-            raise ValueError(
-                'BalancedCrossEntropyLoss is binary: it needs (N, 1, H, W) '
-                f'or (N, 2, H, W) logits, not {tuple(cls_score.shape)}.')
+        logit = crack_logit(cls_score, 'BalancedCrossEntropyLoss')
         if ignore_index is None:
             ignore_index = self.ignore_index
         valid = label != ignore_index
         target = (label == CRACK) & valid
-        pos_weight = self.pos_weight.to(cls_score.dtype)
-        if cls_score.shape[1] == 1:
-            logit = cls_score[:, 0]
-            loss = F.binary_cross_entropy_with_logits(
-                logit, target.to(logit.dtype), reduction='none')
-            # BCE's pos_weight: crack pixels' loss scaled by pos_weight.
-            loss = torch.where(target, loss * pos_weight, loss)
-            prob = logit.sigmoid()
-        else:
-            class_weight = torch.stack([torch.ones_like(pos_weight),
-                                        pos_weight])
-            loss = F.cross_entropy(
-                cls_score,
-                torch.where(valid, label, torch.zeros_like(label)),
-                weight=class_weight,
-                reduction='none')
-            prob = cls_score.softmax(dim=1)[:, CRACK]
+        loss = F.binary_cross_entropy_with_logits(
+            logit, target.to(logit.dtype), reduction='none')
+        # BCE's pos_weight: crack pixels' loss scaled by pos_weight.
+        loss = torch.where(target, loss * self.pos_weight.to(logit.dtype),
+                           loss)
+        prob = logit.sigmoid()
         loss = loss * valid
         if weight is not None:
             loss = loss * weight
@@ -138,8 +122,3 @@ class BalancedCrossEntropyLoss(nn.Module):
                 self.fp += (pred & ~target).sum()
                 self.fn += (~pred & target).sum()
         return self.loss_weight * loss
-
-    @property
-    def loss_name(self) -> str:
-        """Name of the loss item."""
-        return self._loss_name

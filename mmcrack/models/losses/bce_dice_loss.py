@@ -1,14 +1,15 @@
 """Weighted sum of binary cross-entropy and batch Dice loss for cracks."""
 from typing import Optional
 
-import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from .crack_loss import CrackLoss, crack_logit
+
 
 @MODELS.register_module()
-class BCEDiceLoss(nn.Module):
+class BCEDiceLoss(CrackLoss):
     """Binary cross-entropy plus Dice loss on the crack probability.
 
     The binary segmentation loss of `Context-CrackNet
@@ -56,29 +57,11 @@ class BCEDiceLoss(nn.Module):
                  ignore_index: int = 255,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_bce_dice') -> None:
-        super().__init__()
-        if not loss_name.startswith('loss_'):
-            raise ValueError(
-                f'loss_name must start with "loss_" to be back-propagated, '
-                f'not {loss_name!r}.')
+        super().__init__(loss_weight, loss_name)
         self.bce_weight = bce_weight
         self.dice_weight = dice_weight
         self.smooth = smooth
         self.ignore_index = ignore_index
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
-
-    @staticmethod
-    def crack_logit(cls_score: Tensor) -> Tensor:
-        """Return the (N, H, W) crack logit of (N, 1 or 2, H, W) scores."""
-        if cls_score.dim() != 4 or cls_score.shape[1] not in (1, 2):
-            raise ValueError(
-                'BCEDiceLoss is a binary loss: it needs (N, 1, H, W) logits '
-                '(out_channels=1) or (N, 2, H, W) logits, not '
-                f'{tuple(cls_score.shape)}.')
-        if cls_score.shape[1] == 1:
-            return cls_score[:, 0]
-        return cls_score[:, 1] - cls_score[:, 0]
 
     def forward(self,
                 cls_score: Tensor,
@@ -108,7 +91,7 @@ class BCEDiceLoss(nn.Module):
                 '`sampler` of the decode head.')
         if ignore_index is None:
             ignore_index = self.ignore_index
-        logit = self.crack_logit(cls_score).float()
+        logit = crack_logit(cls_score, 'BCEDiceLoss').float()
         if label.shape != logit.shape:
             raise ValueError(
                 f'label shape {tuple(label.shape)} does not match the logits '
@@ -128,8 +111,3 @@ class BCEDiceLoss(nn.Module):
             prob.sum() + target.sum() + self.smooth)
         return self.loss_weight * (
             self.bce_weight * bce + self.dice_weight * dice)
-
-    @property
-    def loss_name(self) -> str:
-        """Name of the loss item, e.g. 'loss_bce_dice'."""
-        return self._loss_name

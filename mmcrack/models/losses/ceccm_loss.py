@@ -1,8 +1,9 @@
 """Center-enhanced CAM consistency (CECCM) loss of WP-CrackNet."""
 import torch
-import torch.nn as nn
 from mmseg.registry import MODELS
 from torch import Tensor
+
+from .crack_loss import CrackLoss
 
 
 def center_enhance(cam: Tensor, sigma: float = 0.2) -> Tensor:
@@ -33,7 +34,7 @@ def center_enhance(cam: Tensor, sigma: float = 0.2) -> Tensor:
 
 
 @MODELS.register_module()
-class CECCMLoss(nn.Module):
+class CECCMLoss(CrackLoss):
     """Center-enhanced CAM consistency loss (CECCM).
 
     `WP-CrackNet <https://mias.group/WP-CrackNet/>`_ Sec. 3.2 and Eq. (20):
@@ -67,11 +68,9 @@ class CECCMLoss(nn.Module):
                  eps: float = 1e-4,
                  loss_weight: float = 0.5,
                  loss_name: str = 'loss_cec') -> None:
-        super().__init__()
+        super().__init__(loss_weight, loss_name)
         self.sigma = sigma
         self.eps = eps
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
 
     @staticmethod
     def normalize(cam: Tensor) -> Tensor:
@@ -106,8 +105,3 @@ class CECCMLoss(nn.Module):
         if not valid.any():
             return diff.sum() * 0.
         return self.loss_weight * diff[valid].mean()
-
-    @property
-    def loss_name(self) -> str:
-        """Name of the loss item."""
-        return self._loss_name

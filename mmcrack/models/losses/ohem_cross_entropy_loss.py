@@ -2,14 +2,15 @@
 from typing import Optional
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from .crack_loss import CrackLoss
+
 
 @MODELS.register_module()
-class OhemCrossEntropyLoss(nn.Module):
+class OhemCrossEntropyLoss(CrackLoss):
     """Cross-entropy over the hard pixels of a batch, as in PaddleSeg.
 
     HrSegNet trains every head with PaddleSeg's ``OhemCrossEntropyLoss``
@@ -56,18 +57,12 @@ class OhemCrossEntropyLoss(nn.Module):
                  ignore_index: int = 255,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_ohem') -> None:
-        super().__init__()
+        super().__init__(loss_weight, loss_name)
         if min_kept < 0:
             raise ValueError(f'min_kept must be >= 0, not {min_kept}.')
-        if not loss_name.startswith('loss_'):
-            raise ValueError(
-                f'loss_name must start with "loss_" to be back-propagated, '
-                f'not {loss_name!r}.')
         self.thresh = thresh
         self.min_kept = min_kept
         self.ignore_index = ignore_index
-        self.loss_weight = loss_weight
-        self._loss_name = loss_name
 
     @torch.no_grad()
     def kept_mask(self, cls_score: Tensor, label: Tensor,
@@ -129,8 +124,3 @@ class OhemCrossEntropyLoss(nn.Module):
             reduction='none')
         loss = loss.sum() / (kept.sum() + self.EPS * kept.numel())
         return self.loss_weight * loss
-
-    @property
-    def loss_name(self) -> str:
-        """Name of the loss item, e.g. 'loss_ohem'."""
-        return self._loss_name
