@@ -107,7 +107,9 @@ class _Graph:
         self.inits = {init.name: init for init in keep}
 
 
-def _attrs(node) -> dict:
+def node_attributes(node) -> dict:
+    """The attributes of an ONNX node as a dict of Python values (strings
+    decoded)."""
     from onnx import helper
     values = {}
     for attr in node.attribute:
@@ -138,7 +140,7 @@ def _is_pointwise_conv(g: _Graph, node) -> bool:
     if len(node.input) > 2 and node.input[2] and g.array(
             node.input[2]) is None:
         return False
-    attrs = _attrs(node)
+    attrs = node_attributes(node)
     weight = g.array(node.input[1])
     return (weight.ndim == 4 and weight.shape[2:] == (1, 1)
             and attrs.get('group', 1) == 1
@@ -169,7 +171,7 @@ def commute_resize_conv1x1(model) -> int:
     for resize in list(g.graph.node):
         if resize.op_type != 'Resize':
             continue
-        attrs = _attrs(resize)
+        attrs = node_attributes(resize)
         conv = g.only_consumer(resize.output[0])
         x_shape = shapes.get(resize.input[0])
         y_shape = shapes.get(resize.output[0])
@@ -241,7 +243,7 @@ def conv_transpose_to_depth_to_space(model) -> int:
     for node in list(g.graph.node):
         if node.op_type != 'ConvTranspose':
             continue
-        attrs = _attrs(node)
+        attrs = node_attributes(node)
         weight = g.array(node.input[1])
         bias_name = node.input[2] if len(node.input) > 2 else ''
         bias = g.array(bias_name) if bias_name else None
@@ -335,7 +337,7 @@ def binary_argmax_to_sign(model) -> int:
     g = _Graph(model)
     rewritten = 0
     for argmax in list(g.graph.node):
-        attrs = _attrs(argmax)
+        attrs = node_attributes(argmax)
         if (argmax.op_type != 'ArgMax' or attrs.get('axis', 0) != 1
                 or attrs.get('keepdims', 1) != 1
                 or attrs.get('select_last_index', 0) != 0):
@@ -343,7 +345,7 @@ def binary_argmax_to_sign(model) -> int:
         resize = g.producer.get(argmax.input[0])
         conv = resize
         if resize is not None and resize.op_type == 'Resize':
-            r_attrs = _attrs(resize)
+            r_attrs = node_attributes(resize)
             if (r_attrs.get('mode', 'nearest') not in ('linear', 'nearest')
                     or r_attrs.get('antialias', 0)
                     or g.only_consumer(resize.output[0]) is not argmax):
@@ -425,7 +427,7 @@ def push_depth_to_space_through_conv1x1(model) -> int:
     g = _Graph(model)
     rewritten = 0
     for shuffle in list(g.graph.node):
-        attrs = _attrs(shuffle)
+        attrs = node_attributes(shuffle)
         if shuffle.op_type != 'DepthToSpace' or attrs.get('mode',
                                                           'DCR') != 'CRD':
             continue

@@ -42,6 +42,8 @@ import re
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional, Set, Tuple
 
+from .onnx_passes import node_attributes
+
 #: Where the matrix lies beside a checkout, relative to the repo root.
 MATRIX_RELPATH = Path('..', 'shared', 'reference',
                       'tensorrt10-onnx-operators.md')
@@ -156,16 +158,6 @@ def _backticked_after(text: str, label: str) -> Set[str]:
     return set(re.findall(r'`([^`]+)`', match.group(0))) if match else set()
 
 
-def _attributes(node) -> dict:
-    from onnx import helper
-    values = {}
-    for attr in node.attribute:
-        value = helper.get_attribute_value(attr)
-        values[attr.name] = value.decode() if isinstance(value,
-                                                         bytes) else value
-    return values
-
-
 def _input_index(node, opset: int, name: str) -> Optional[int]:
     from onnx import defs
     try:
@@ -212,7 +204,7 @@ def _check_restrictions(node, row: OperatorSupport, opset: int,
     if not text:
         return
     where = f'{node.op_type} node {node.name!r}'
-    attrs = _attributes(node)
+    attrs = node_attributes(node)
     recognised = False
     # "`axes` must be an initializer", "... must be a constant tensor",
     # "`depth` must be a build-time constant".
