@@ -72,7 +72,8 @@ from mmengine.registry import init_default_scope
 
 import mmcrack  # noqa: F401  (compat fixes, modules)
 from mmcrack.utils.complexity import profile_call
-from mmcrack.utils.tool_utils import add_cfg_options_arg, load_model_config
+from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_shape_arg,
+                                      load_model_config)
 
 MMSEG_CONFIGS = osp.join(
     osp.dirname(__import__('mmseg').__file__), '.mim', 'configs')
@@ -107,14 +108,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('config', help='model config file')
     parser.add_argument(
         '--checkpoint', help='weights to load (default: random weights)')
-    parser.add_argument(
-        '--shape',
-        type=int,
-        nargs='+',
-        default=[400, 400],
-        metavar='SIZE',
-        help='input size H W, or one number for a square input '
-        '(default: 400 400)')
+    add_shape_arg(parser, (400, 400))
     parser.add_argument(
         '--batch', type=int, default=1, help='batch size (default: 1)')
     parser.add_argument(
@@ -173,10 +167,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'work_dirs/benchmark/<config name>)')
     add_cfg_options_arg(parser)
     args = parser.parse_args(argv)
-    if len(args.shape) == 1:
-        args.shape = args.shape * 2
-    if len(args.shape) != 2:
-        parser.error('--shape takes one or two numbers (H W)')
     if args.compare_models:
         unknown = set(args.compare_models) - set(COMPARE_MODELS)
         if unknown:

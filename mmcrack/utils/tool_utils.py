@@ -8,7 +8,7 @@ import argparse
 import copy
 import os
 import os.path as osp
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 from mmengine.config import Config, DictAction
 
@@ -27,6 +27,29 @@ def add_cfg_options_arg(parser: argparse.ArgumentParser) -> None:
         'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
         'Note that the quotation marks are necessary and that no white space '
         'is allowed.')
+
+
+class _ShapeAction(argparse.Action):
+    """Store one or two numbers as an (H, W) tuple; one is a square."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if len(values) not in (1, 2):
+            parser.error(f'{option_string} takes one or two numbers (H W)')
+        setattr(namespace, self.dest, (values[0], values[-1]))
+
+
+def add_shape_arg(parser: argparse.ArgumentParser,
+                  default: Tuple[int, int]) -> None:
+    """Add ``--shape H [W]``, the input size, parsed into ``(H, W)``."""
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        default=tuple(default),
+        action=_ShapeAction,
+        metavar='SIZE',
+        help=f'input size: H W, or one number for a square input '
+        f'(default: {default[0]} {default[1]})')
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:

@@ -1,10 +1,12 @@
-"""load_model_config: the one way every tool loads a config."""
+"""load_model_config: the one way every tool loads a config; and the
+--shape argument of the tools that take an input size."""
+import argparse
 from pathlib import Path
 
 import pytest
 from mmengine.config import Config
 
-from mmcrack.utils.tool_utils import load_model_config
+from mmcrack.utils.tool_utils import add_shape_arg, load_model_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = str(REPO_ROOT / 'configs' / 'hrsegnet' /
@@ -23,3 +25,13 @@ def test_overrides_copy_and_typos():
     # tools/infer.py, get_flops.py and benchmark.py as in train/test.
     with pytest.raises(KeyError, match="did you mean 'test_dataloader'"):
         load_model_config(CONFIG, {'test_dataloder.batch_size': 2})
+
+
+def test_shape_arg():
+    parser = argparse.ArgumentParser()
+    add_shape_arg(parser, (400, 300))
+    assert parser.parse_args([]).shape == (400, 300)
+    assert parser.parse_args(['--shape', '256']).shape == (256, 256)
+    assert parser.parse_args(['--shape', '256', '320']).shape == (256, 320)
+    with pytest.raises(SystemExit):
+        parser.parse_args(['--shape', '1', '2', '3'])

@@ -22,7 +22,8 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 from mmcrack.utils.complexity import count_params, profile_call
-from mmcrack.utils.tool_utils import add_cfg_options_arg, load_model_config
+from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_shape_arg,
+                                      load_model_config)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -30,19 +31,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('config', help='model config file path')
-    parser.add_argument(
-        '--shape',
-        type=int,
-        nargs='+',
-        default=[2048, 1024],
-        metavar='SIZE',
-        help='input size: H W, or one number for a square input '
-        '(default: 2048 1024, as mmseg)')
+    # mmseg's default size.
+    add_shape_arg(parser, (2048, 1024))
     add_cfg_options_arg(parser)
-    args = parser.parse_args(argv)
-    if len(args.shape) not in (1, 2):
-        parser.error('--shape takes one or two numbers (H W)')
-    return args
+    return parser.parse_args(argv)
 
 
 def get_complexity(cfg: Config, shape: Sequence[int]) -> dict:
@@ -71,15 +63,14 @@ def get_complexity(cfg: Config, shape: Sequence[int]) -> dict:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     cfg = load_model_config(args.config, args.cfg_options)
-    shape = (args.shape[0], args.shape[-1])  # (H, W); one number: square
-    result = get_complexity(cfg, shape)
+    result = get_complexity(cfg, args.shape)
     split_line = '=' * 30
     params = f'{result["params"] / 1e6:.4f} M'
     if result['params_infer'] != result['params']:
         params += (f' ({result["params_infer"] / 1e6:.4f} M at inference: '
                    'without training-only parts such as auxiliary heads)')
     print(f'{split_line}\nConfig: {args.config}\n'
-          f'Input shape: (1, 3, {shape[0]}, {shape[1]})\n'
+          f'Input shape: (1, 3, {args.shape[0]}, {args.shape[1]})\n'
           f'MACs: {result["macs"] / 1e9:.3f} G\n'
           f'Params: {params}\n{split_line}')
     print('MACs count conv/linear multiply-accumulates, 2 ops per norm '
