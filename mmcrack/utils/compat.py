@@ -34,6 +34,24 @@ Fixes:
     so a CPU module is reverted before DDP wraps it (DDP then broadcasts rank
     0's BN buffers every forward).
 
+``process_group_shutdown``
+    mmengine sets up the process group of a distributed run
+    (``init_dist``) but never destroys it, and neither do mmseg's tools.
+    torch asks programs to call ``destroy_process_group()`` before they
+    exit: a gloo process group that is still alive when the interpreter
+    shuts down can take the process down with it (pytorch/pytorch#179291:
+    gloo's worker threads outlive the interpreter). We saw it in
+    ``tools/dist_test.sh`` with two CPU processes: about one run in 20, rank
+    0 aborted after writing its metrics ("terminate called without an
+    active exception", SIGABRT), and the launcher reported the whole run as
+    failed: one of gloo's worker threads, freeing the tensors of the last
+    collective, waited for the GIL while the interpreter was finalizing.
+    ``destroy_process_group`` alone does not stop those threads while the
+    Runner's DDP model still holds the group. An ``atexit`` handler, while
+    the interpreter is still whole, collects garbage (freeing a finished
+    Runner's model) and destroys the default process group, which joins the
+    threads; without a distributed run it does nothing.
+
 ``onnx_export_torchscript``
     torch 2.9 made ``torch.onnx.export`` default to ``dynamo=True``, the
     ``torch.export``-based exporter (pytorch/pytorch#151693, merged in
@@ -92,7 +110,9 @@ Fixes:
     initialises every head; parameter names and ``isinstance`` checks are
     unchanged.
 """
+import atexit
 import functools
+import gc
 import importlib.abc
 import importlib.util
 import logging
@@ -157,6 +177,29 @@ def fix_cpu_distributed():
         ddp_init(self, module, detect_anomalous_params, **kwargs)
 
     MMDistributedDataParallel.__init__ = _ddp_init_cpu
+
+
+def _destroy_process_group():
+    """Destroy the default process group of a distributed run, if any.
+
+    A finished Runner sits in reference cycles, so its DDP model, which
+    holds the group, lives until the interpreter's last garbage collection.
+    Collecting first frees the model while the group is still registered;
+    ``destroy_process_group`` then drops the last reference, which joins
+    gloo's threads (with the GIL released).
+    """
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        gc.collect()
+        torch.distributed.destroy_process_group()
+
+
+def fix_process_group_shutdown():
+    """Destroy the process group at exit, before the interpreter goes.
+
+    Works around pytorch/pytorch#179291 (mmengine never calls
+    ``destroy_process_group``).
+    """
+    atexit.register(_destroy_process_group)
 
 
 def fix_onnx_export_torchscript():
@@ -280,6 +323,7 @@ def fix_auxiliary_head_init():
 FIXES = {
     'checkpoint_weights_only': fix_checkpoint_weights_only,
     'cpu_distributed': fix_cpu_distributed,
+    'process_group_shutdown': fix_process_group_shutdown,
     'onnx_export_torchscript': fix_onnx_export_torchscript,
     'tensorrt_export_on_cpu': fix_tensorrt_export_on_cpu,
     'onnx_padding_symbolic': fix_onnx_padding_symbolic,

@@ -1,6 +1,8 @@
 """Each compatibility fix works; each test fails if its fix is removed."""
 import os
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -84,6 +86,51 @@ def test_cpu_distributed(monkeypatch):
         # about one run of 40 (pytorch/pytorch#56297).
         del model, out
         torch_dist.destroy_process_group()
+
+
+def test_process_group_shutdown(tmp_path):
+    """At exit the group is destroyed and gloo's threads are joined, even
+    while a DDP model in a reference cycle (as a finished Runner's) still
+    holds the group."""
+    # A handler registered before mmcrack's runs after it (atexit is last
+    # in, first out) and sees what is left.
+    script = f"""
+import atexit
+import os
+
+import torch
+import torch.distributed as dist
+
+
+def threads():
+    return len(os.listdir('/proc/self/task'))
+
+
+atexit.register(lambda: print('at exit:', dist.is_initialized(), threads()))
+import mmcrack  # noqa: F401
+torch.set_num_threads(1)
+print('before:', threads())
+dist.init_process_group(
+    'gloo', init_method='file://{tmp_path / 'store'}', rank=0, world_size=1)
+runner = type('Runner', (), {{}})()
+runner.itself = runner
+runner.model = torch.nn.parallel.DistributedDataParallel(
+    torch.nn.Linear(2, 1))
+runner.model(torch.ones(1, 2)).sum().backward()
+del runner
+print('running:', dist.is_initialized(), threads())
+"""
+    proc = subprocess.run([sys.executable, '-c', script],
+                          capture_output=True,
+                          text=True,
+                          timeout=300,
+                          env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = dict(line.split(': ') for line in proc.stdout.splitlines())
+    before = int(lines['before'])
+    running, threads = lines['running'].split()
+    assert running == 'True' and int(threads) > before  # gloo's threads
+    assert lines['at exit'] == f'False {before}'
 
 
 def test_onnx_export_torchscript(tmp_path):
