@@ -1,7 +1,9 @@
 """End to end: tools/train.py, --resume, tools/test.py (also with --tta),
 mmseg's own train.py, tools/dist_train.sh and tools/dist_test.sh, on real
-crack images from ../shared/data/cracksc; and the clear errors of --amp
-without a GPU and of --tta without a tta_pipeline."""
+crack images from ../shared/data/cracksc; a CFD config of each other model
+family (its own optimizers, scheduler and hooks) through tools/train.py and
+tools/test.py on ../shared/data/cfd; and the clear errors of --amp without a
+GPU and of --tta without a tta_pipeline."""
 import json
 import os
 import socket
@@ -166,6 +168,88 @@ default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2,
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0
     assert '--tta needs tta_pipeline in the config' in proc.stderr
+
+
+def train_and_test_family_config(tmp_path, config, train_data, cfd_dir,
+                                 extra=''):
+    """Two iterations of a model family's CFD config with its own
+    optimizers, scheduler and hooks, one validation on two CFD val images,
+    then tools/test.py on the checkpoint; returns the checkpoint and the
+    logged scalars."""
+    tiny = tmp_path / 'tiny.py'
+    tiny.write_text(f"""
+_base_ = ['{REPO_ROOT / config}']
+train_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    dataset=dict({train_data}))
+val_dataloader = dict(
+    num_workers=0, persistent_workers=False,
+    dataset=dict(data_root='{cfd_dir}', ann_file='', split='val', indices=2))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters=2, val_interval=2)
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
+{extra}
+""")
+    work_dir = tmp_path / 'work'
+    out = run([sys.executable, 'tools/train.py', str(tiny), '--work-dir',
+               str(work_dir)])
+    assert 'Iter(train) [2/2]' in out
+    assert 'Iter(val) [2/2]' in out
+    out = run([sys.executable, 'tools/test.py', str(tiny),
+               str(work_dir / 'iter_2.pth'), '--work-dir',
+               str(tmp_path / 'test')])
+    check_metrics(out)
+    checkpoint = torch.load(
+        work_dir / 'iter_2.pth', map_location='cpu', weights_only=False)
+    scalars_file = next(work_dir.glob('*/vis_data/scalars.json'))
+    lines = scalars_file.read_text().splitlines()
+    return checkpoint, [json.loads(line) for line in lines]
+
+
+def test_crackseg_config_trains_with_adam(tmp_path, cfd_dir):
+    checkpoint, _ = train_and_test_family_config(
+        tmp_path, 'configs/crackseg/crackseg_r50-d16_1xb8-20k_cfd-256x256.py',
+        f"data_root='{cfd_dir}', ann_file='', split='train'", cfd_dir)
+    state = next(iter(checkpoint['optimizer']['state'].values()))
+    assert {'exp_avg', 'exp_avg_sq'} <= set(state)  # Adam's moments
+
+
+def test_context_cracknet_plateau_scheduler_reads_the_val_iou(
+        tmp_path, cfd_dir):
+    checkpoint, scalars = train_and_test_family_config(
+        tmp_path, 'configs/context_cracknet/'
+        'context-cracknet_r50_1xb8-40k_cfd-448x448.py',
+        f"data_root='{cfd_dir}', ann_file='', split='train'", cfd_dir)
+    # The validation's crack IoU reached ReduceOnPlateauLR (saved with the
+    # checkpoint at the end of training, after the validation).
+    val_iou = next(row['IoU'] for row in scalars if 'IoU' in row)
+    plateau, = checkpoint['param_schedulers']
+    assert plateau['monitor'] == 'IoU'
+    assert plateau['best'] == pytest.approx(val_iou)
+    assert plateau['num_bad_epochs'] == 0
+
+
+def test_wp_cracknet_trains_from_image_labels(tmp_path, cfd_dir):
+    """The README's image-level set and CPU-sized config: one optimizer per
+    sub-module, and balanced learning (here at every iteration)."""
+    weak_dir = tmp_path / 'cfd_weak-128'
+    run([sys.executable, 'tools/dataset_converters/make_weak_labels.py',
+         str(cfd_dir), str(weak_dir), '--grid', '3',
+         '--negatives-per-image', '0', '--resize', '128'])
+    checkpoint, scalars = train_and_test_family_config(
+        tmp_path, 'configs/wp_cracknet/'
+        'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py',
+        f"data_root='{weak_dir}'", cfd_dir,
+        extra="custom_hooks = [dict(type='BalancedLearningHook', "
+        'interval=1)]')
+    assert set(checkpoint['optimizer']) == {
+        'classifier', 'reconstructor', 'detector'
+    }
+    train_rows = [row for row in scalars if 'iter' in row]
+    assert len(train_rows) == 2
+    for row in train_rows:
+        assert {'classifier.lr', 'reconstructor.lr', 'detector.lr',
+                'loss_rec', 'loss_cls', 'bl_pos_weight'} <= set(row)
 
 
 def free_port():
