@@ -1,9 +1,9 @@
 """End to end: tools/train.py, --resume, tools/test.py (also with --tta),
-mmseg's own train.py, tools/dist_train.sh and tools/dist_test.sh, on real
-crack images from ../shared/data/cracksc; a CFD config of each other model
-family (its own optimizers, scheduler and hooks) through tools/train.py and
-tools/test.py on ../shared/data/cfd; and the clear errors of --amp without a
-GPU and of --tta without a tta_pipeline."""
+mmseg's own train.py and test.py (--out), tools/dist_train.sh and
+tools/dist_test.sh, on real crack images from ../shared/data/cracksc; a CFD
+config of each other model family (its own optimizers, scheduler and hooks)
+through tools/train.py and tools/test.py on ../shared/data/cfd; and the clear
+errors of --amp without a GPU and of --tta without a tta_pipeline."""
 import json
 import os
 import socket
@@ -129,8 +129,9 @@ def overlays(show_dir):
 
 
 def test_mmseg_train_tool_with_custom_imports(tmp_path, cracksc_dir):
-    """An existing MMSeg project: mmseg's own tools/train.py, mmseg's own
-    default runtime, and only ``custom_imports`` added for mmcrack."""
+    """An existing MMSeg project: mmseg's own tools/train.py and
+    tools/test.py, mmseg's own default runtime, and only ``custom_imports``
+    added for mmcrack."""
     mmseg_runtime = (MMSEG_TOOLS.parent / 'configs' / '_base_' /
                      'default_runtime.py')
     config = tmp_path / 'project.py'
@@ -149,9 +150,20 @@ train_dataloader = dict(
                            dict(type='LoadAnnotations'),
                            dict(type='RandomCrop', crop_size=crop_size),
                            dict(type='PackSegInputs')]))
+test_dataloader = dict(
+    batch_size=1, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='CrackDataset', data_root='{cracksc_dir}',
+                 data_prefix=dict(img_path='images', seg_map_path='masks'),
+                 split='val', indices=2,
+                 pipeline=[dict(type='LoadImageFromFile'),
+                           dict(type='LoadAnnotations'),
+                           dict(type='PackSegInputs')]))
+test_evaluator = dict(type='CrackMetric')
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=2)
+test_cfg = dict(type='TestLoop')
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2,
                                      by_epoch=False),
                      logger=dict(type='LoggerHook', interval=1))
@@ -160,6 +172,17 @@ default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2,
                '--work-dir', str(tmp_path / 'work')])
     assert 'Iter(train) [2/2]' in out
     assert (tmp_path / 'work' / 'iter_2.pth').is_file()
+
+    # mmseg's own tools/test.py: CrackMetric's metrics, and with --out one
+    # 0/1 mask per test image.
+    out = run([sys.executable, str(MMSEG_TOOLS / 'test.py'), str(config),
+               str(tmp_path / 'work' / 'iter_2.pth'), '--work-dir',
+               str(tmp_path / 'test'), '--out', str(tmp_path / 'masks')])
+    assert 'IoU: ' in out and 'ODS: ' in out
+    masks = sorted((tmp_path / 'masks').glob('*.png'))
+    assert len(masks) == 2
+    for mask in masks:
+        assert set(np.unique(cv2.imread(str(mask), 0))) <= {0, 1}
 
     # mmseg's default runtime has a tta_model but no tta_pipeline.
     proc = subprocess.run(
