@@ -237,18 +237,18 @@ def test_crackseg_config_trains_with_adam(tmp_path, cfd_dir):
     assert {'exp_avg', 'exp_avg_sq'} <= set(state)  # Adam's moments
 
 
-def test_context_cracknet_plateau_scheduler_reads_the_val_iou(
+def test_context_cracknet_plateau_scheduler_reads_the_val_ods(
         tmp_path, cfd_dir):
     checkpoint, scalars = train_and_test_family_config(
         tmp_path, 'configs/context_cracknet/'
         'context-cracknet_r50_1xb8-40k_cfd-448x448.py',
         f"data_root='{cfd_dir}', ann_file='', split='train'", cfd_dir)
-    # The validation's crack IoU reached ReduceOnPlateauLR (saved with the
+    # The validation's ODS reached ReduceOnPlateauLR (saved with the
     # checkpoint at the end of training, after the validation).
-    val_iou = next(row['IoU'] for row in scalars if 'IoU' in row)
+    val_ods = next(row['ODS'] for row in scalars if 'ODS' in row)
     plateau, = checkpoint['param_schedulers']
-    assert plateau['monitor'] == 'IoU'
-    assert plateau['best'] == pytest.approx(val_iou)
+    assert plateau['monitor'] == 'ODS'
+    assert plateau['best'] == pytest.approx(val_ods)
     assert plateau['num_bad_epochs'] == 0
 
 

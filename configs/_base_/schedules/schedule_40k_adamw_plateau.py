@@ -3,12 +3,15 @@
 optimizer = dict(type='AdamW', lr=1e-4, weight_decay=1e-5)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)
 # The paper watches the validation loss once per epoch; mmseg's validation
-# computes metrics, not losses, so the crack IoU of CrackMetric is watched at
-# every validation (val_interval iterations) instead.
+# computes metrics, not losses, so CrackMetric's ODS is watched at every
+# validation (val_interval iterations) instead. Like the loss, ODS needs no
+# threshold; the crack IoU at 0.5 does, and can stay flat while the model
+# improves: from scratch on CFD it was 0.0 at five validations in a row
+# while ODS rose from 42.7 to 59.7, which would have halved the rate.
 param_scheduler = [
     dict(
         type='ReduceOnPlateauLR',
-        monitor='IoU',
+        monitor='ODS',
         rule='greater',
         factor=0.5,
         patience=5)

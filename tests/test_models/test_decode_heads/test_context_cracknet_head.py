@@ -275,5 +275,5 @@ def test_configs_build(path):
     assert cfg.optim_wrapper.optimizer == dict(
         type='AdamW', lr=1e-4, weight_decay=1e-5)
     assert cfg.param_scheduler[0].type == 'ReduceOnPlateauLR'
-    assert cfg.param_scheduler[0].monitor == 'IoU'
+    assert cfg.param_scheduler[0].monitor == 'ODS'
     assert cfg.val_evaluator.type == 'CrackMetric'
