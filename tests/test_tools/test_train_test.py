@@ -201,12 +201,15 @@ default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2,
     assert '--tta needs tta_pipeline in the config' in proc.stderr
 
 
-def train_and_test_family_config(tmp_path, config, train_data, cfd_dir,
+def train_and_test_family_config(tmp_path, config, cfd_dir, train_data=None,
                                  extra=''):
     """Two iterations of a model family's CFD config with its own
-    optimizers, scheduler and hooks, one validation on two CFD val images,
-    then tools/test.py on the checkpoint; returns the checkpoint and the
-    logged scalars."""
+    optimizers, scheduler and hooks (training on ``train_data``, the
+    dataset's overrides; default: CFD's train split), one validation on two
+    CFD val images, then tools/test.py on the checkpoint; returns the
+    checkpoint and the logged scalars."""
+    if train_data is None:
+        train_data = f"data_root='{cfd_dir}', ann_file='', split='train'"
     tiny = tmp_path / 'tiny.py'
     tiny.write_text(f"""
 _base_ = ['{REPO_ROOT / config}']
@@ -240,7 +243,7 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
 def test_crackseg_config_trains_with_adam(tmp_path, cfd_dir):
     checkpoint, _ = train_and_test_family_config(
         tmp_path, 'configs/crackseg/crackseg_r50-d16_1xb8-20k_cfd-256x256.py',
-        f"data_root='{cfd_dir}', ann_file='', split='train'", cfd_dir)
+        cfd_dir)
     state = next(iter(checkpoint['optimizer']['state'].values()))
     assert {'exp_avg', 'exp_avg_sq'} <= set(state)  # Adam's moments
 
@@ -249,8 +252,7 @@ def test_context_cracknet_plateau_scheduler_reads_the_val_ods(
         tmp_path, cfd_dir):
     checkpoint, scalars = train_and_test_family_config(
         tmp_path, 'configs/context_cracknet/'
-        'context-cracknet_r50_1xb8-40k_cfd-448x448.py',
-        f"data_root='{cfd_dir}', ann_file='', split='train'", cfd_dir)
+        'context-cracknet_r50_1xb8-40k_cfd-448x448.py', cfd_dir)
     # The validation's ODS reached ReduceOnPlateauLR (saved with the
     # checkpoint at the end of training, after the validation).
     val_ods = next(row['ODS'] for row in scalars if 'ODS' in row)
@@ -270,7 +272,8 @@ def test_wp_cracknet_trains_from_image_labels(tmp_path, cfd_dir):
     checkpoint, scalars = train_and_test_family_config(
         tmp_path, 'configs/wp_cracknet/'
         'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py',
-        f"data_root='{weak_dir}'", cfd_dir,
+        cfd_dir,
+        train_data=f"data_root='{weak_dir}'",
         extra="custom_hooks = [dict(type='BalancedLearningHook', "
         'interval=1)]')
     assert set(checkpoint['optimizer']) == {
