@@ -7,6 +7,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import MessageHub
+from mmengine.model import ModuleDict
 from mmengine.optim import OptimWrapperDict
 from mmengine.structures import PixelData
 from mmseg.models.segmentors import BaseSegmentor
@@ -173,6 +174,9 @@ class WPCrackNet(BaseSegmentor):
         test_cfg (dict, optional): Only ``mode='whole'``. Defaults to None.
         data_preprocessor (dict, optional): A ``SegDataPreProcessor``
             config; its ``mean``/``std`` also recover the image for the CRF.
+        pretrained (str, optional): As in mmseg's segmentors: a checkpoint
+            both encoders initialise from (their ``init_cfg``); mmseg's
+            ``init_model`` passes None. Defaults to None.
         init_cfg (dict or list[dict], optional): Initialization config.
     """
 
@@ -188,9 +192,14 @@ class WPCrackNet(BaseSegmentor):
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
+                 pretrained: Optional[str] = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if pretrained is not None:
+            backbone = dict(
+                backbone,
+                init_cfg=dict(type='Pretrained', checkpoint=pretrained))
         check_keys(loss_weights, DEFAULT_LOSS_WEIGHTS, 'loss_weights')
         check_keys(train_cfg, TRAIN_CFG_KEYS, 'train_cfg keys')
         check_keys((train_cfg or {}).get('remnant'), REMNANT_KEYS,
@@ -203,15 +212,17 @@ class WPCrackNet(BaseSegmentor):
             raise ValueError('WPCrackNet infers on whole images only '
                              "(test_cfg.mode='whole').")
         self.align_corners = False
+        # mmengine's ModuleDict passes init_weights on to its modules, so
+        # their init_cfg (e.g. the encoders' ImageNet weights) is applied.
         # Cls: b5 block (detector input) and the final feature (CAM).
-        self.classifier = nn.ModuleDict(
+        self.classifier = ModuleDict(
             dict(
                 backbone=MODELS.build(
                     dict(backbone, out_indices=(4, 7), preact_indices=())),
                 head=MODELS.build(cam_head)))
         # Rec: pre-activated b4 and b5 stages and the final feature (Z), and
         # the b5 block (detector input).
-        self.reconstructor = nn.ModuleDict(
+        self.reconstructor = ModuleDict(
             dict(
                 backbone=MODELS.build(
                     dict(

@@ -217,6 +217,35 @@ def test_predict_returns_probabilities_and_labels():
         model(torch.zeros(1, 3, 64, 64), samples[:1], mode='loss')
 
 
+def test_mmseg_inference_apis_and_pretrained(tmp_path):
+    """mmseg's init_model (which passes pretrained=None, as to its own
+    segmentors) and inference_model run WP-CrackNet; ``pretrained``
+    initialises both encoders from a checkpoint."""
+    from mmseg.apis import inference_model, init_model
+    cfg = Config(
+        dict(
+            model=TINY,
+            test_pipeline=[
+                dict(type='LoadImageFromNDArray'),
+                dict(type='PackSegInputs')
+            ]))
+    model = init_model(cfg, None, device='cpu')
+    image = np.random.default_rng(0).integers(0, 256, (48, 80, 3), np.uint8)
+    result = inference_model(model, image)
+    assert result.pred_sem_seg.data.shape == (1, 48, 80)
+
+    encoder = MODELS.build(TINY['backbone'])
+    checkpoint = tmp_path / 'resnet38d.pth'
+    torch.save(dict(state_dict=encoder.state_dict()), checkpoint)
+    torch.manual_seed(1)
+    model = MODELS.build(dict(TINY, pretrained=str(checkpoint)))
+    model.init_weights()
+    for part in ('classifier', 'reconstructor'):
+        loaded = getattr(model, part)['backbone'].state_dict()
+        for name, value in encoder.state_dict().items():
+            assert torch.equal(loaded[name], value), (part, name)
+
+
 def test_image_labels_and_denormalised_images():
     model = tiny_model()
     mask = torch.zeros(1, 8, 8, dtype=torch.long)
