@@ -9,8 +9,9 @@ every backend, so a ``Resize`` in it applies to all of them alike.
 
 * :class:`PytorchBackend` runs the mmseg segmentor (``mmseg.apis.init_model``,
   ``test_step``); sliding windows go through :func:`slide_inference` (mmseg's
-  windows, scores accumulated in place) when the segmentor uses mmseg's
-  ``EncoderDecoder.slide_inference``, else through the segmentor's own.
+  windows, scores accumulated in place) over its ``encode_decode`` when the
+  segmentor uses mmseg's ``EncoderDecoder.slide_inference`` or has none,
+  else through the segmentor's own.
 * :class:`RunnerBackend` runs an exported model through a *runner*, the
   interface of ``mmcrack.deploy``'s runners (``build_runner``): a callable
   that takes the normalised ``float32`` batch ``N x 3 x h x w`` (the config's
@@ -175,9 +176,12 @@ class CrackBackend:
         dataset_meta (dict): ``classes`` and ``palette``.
         fixed_input_size (tuple, optional): (h, w) every network input must
             have, or None.
+        outputs_labels (bool): The model returned a label map (an export
+            with ``with_argmax=True``), so the probabilities are 0 or 1.
     """
 
     fixed_input_size: Optional[Tuple[int, int]] = None
+    outputs_labels = False
 
     def __init__(self, cfg: Config):
         self.cfg = cfg
@@ -239,16 +243,16 @@ class PytorchBackend(CrackBackend):
     @torch.no_grad()
     def __call__(self, data: dict, test_cfg: dict) -> np.ndarray:
         model = self.model
-        if test_cfg['mode'] == 'slide' and not hasattr(model,
-                                                       'slide_inference'):
-            raise ValueError(f'{type(model).__name__} has no sliding-window '
-                             'inference; run with --whole.')
         batch = dict(
             inputs=[data['inputs']], data_samples=[data['data_samples']])
-        # Segmentors with mmseg's own sliding window use the in-place one
-        # (same result, see slide_inference); others keep theirs.
-        if (test_cfg['mode'] == 'slide' and type(model).slide_inference
-                is EncoderDecoder.slide_inference):
+        # Segmentors with mmseg's sliding window, or with none (WPCrackNet
+        # infers on whole images), slide with the in-place one (the same
+        # result as mmseg's, see slide_inference) over their encode_decode;
+        # others keep theirs.
+        own_slide = getattr(type(model), 'slide_inference',
+                            EncoderDecoder.slide_inference)
+        if (test_cfg['mode'] == 'slide'
+                and own_slide is EncoderDecoder.slide_inference):
             batch = model.data_preprocessor(batch, False)
             metas = [dict(s.metainfo) for s in batch['data_samples']]
 
@@ -287,7 +291,6 @@ class RunnerBackend(CrackBackend):
         self.data_preprocessor = MODELS.build(
             copy.deepcopy(cfg.model.data_preprocessor)).eval()
         self.align_corners = build_decode_head(cfg).align_corners
-        self.outputs_labels = False
         shape = getattr(runner, 'input_shape', None)
         fixed = shape is not None and len(shape) == 4 and all(
             isinstance(d, (int, np.integer)) and d > 0 for d in shape[2:])

@@ -398,3 +398,29 @@ def test_context_cracknet_slides_over_large_photos(tmp_path):
     window = photo(448, 448, seed=1)
     np.testing.assert_allclose(
         large(window).prob, paper(window).prob, atol=1e-5)
+
+
+def test_wp_cracknet_slides_over_its_encode_decode(tmp_path):
+    """WPCrackNet infers on whole images only; the PyTorch backend slides
+    mmseg's windows over its encode_decode, so large photos need no
+    --whole: one window over the photo gives the whole-image result."""
+    config = str(REPO_ROOT / 'configs' / 'wp_cracknet' /
+                 'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py')
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(config).model)
+    model.init_weights()
+    checkpoint = tmp_path / 'wp_cracknet.pth'
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+
+    image = photo(160, 300)
+    auto = CrackInferencer(config, str(checkpoint))
+    # 300 > 2 x 128, the config's crop: the photo slides.
+    assert auto.test_cfg_for(image.shape[:2])['mode'] == 'slide'
+    pred = auto(image)
+    assert pred.mode == 'slide' and pred.prob.shape == (160, 300)
+    whole = CrackInferencer(config, str(checkpoint), mode='whole')(image)
+    one_window = CrackInferencer(
+        config, str(checkpoint), mode='slide', crop_size=(160, 300))(image)
+    np.testing.assert_allclose(one_window.prob, whole.prob, atol=1e-6)
+    assert np.abs(pred.prob - whole.prob).max() > 1e-4
