@@ -34,9 +34,11 @@ import os.path as osp
 import sys
 from typing import Optional, Sequence
 
+from mmengine.config import Config, DictAction
+
 import mmcrack  # noqa: F401  (compat fixes before anything exports)
-from mmcrack.deploy.export import (load_deploy_configs, prepare_model_config,
-                                   static_input_shape)
+from mmcrack.deploy.export import prepare_model_config, static_input_shape
+from mmcrack.utils.tool_utils import add_cfg_options_arg, load_model_config
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -81,6 +83,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         action='store_true',
         help="keep mmdeploy's graph as exported (skip the rewrites of "
         'mmcrack.deploy.onnx_passes)')
+    add_cfg_options_arg(parser)
+    parser.add_argument(
+        '--deploy-cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the deployment config (key=value, as '
+        '--cfg-options does for the model config), e.g. '
+        'codebase_config.with_argmax=False to export the logits instead of '
+        'the label map (tools/infer.py then writes probability maps)')
     parser.add_argument(
         '--no-spawn',
         action='store_true',
@@ -99,8 +110,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from mmdeploy.utils import get_root_logger
     logger = get_root_logger(log_level=args.log_level)
 
-    deploy_cfg, model_cfg = load_deploy_configs(args.deploy_cfg,
-                                                args.model_cfg)
+    deploy_cfg = Config.fromfile(args.deploy_cfg)
+    if args.deploy_cfg_options:
+        deploy_cfg.merge_from_dict(args.deploy_cfg_options)
+    model_cfg = load_model_config(args.model_cfg, args.cfg_options)
     # The spawned export process must import mmcrack and its rewriter before
     # it builds the model; mmdeploy imports codebase_config.module there.
     modules = list(deploy_cfg.codebase_config.get('module', []))

@@ -308,6 +308,14 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         '  masks/     crack masks, PNG, 0 = background, 1 = crack',
         '  probs/     crack probability, PNG, round(p * 255)' +
         (', and .npy float32' if args.save_prob_npy else ''),
+    ]
+    if inferencer.backend.outputs_labels:
+        lines.append(
+            '             (0 or 1 only: the model outputs labels, exported '
+            'with codebase_config.with_argmax=True; for probabilities, '
+            'export its logits with tools/deploy.py ... '
+            '--deploy-cfg-options codebase_config.with_argmax=False)')
+    lines += [
         f'  overlays/  photos with crack pixels painted '
         f'({args.overlay_format})',
     ]

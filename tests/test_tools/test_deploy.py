@@ -1,6 +1,7 @@
 """tools/deploy.py end to end: mmdeploy's torch2onnx in a spawned process
 (which must import mmcrack by itself), the ONNX Runtime model it writes,
-and the TensorRT path on a machine without TensorRT."""
+tools/infer.py on that model for every model family, and the TensorRT path
+on a machine without TensorRT."""
 import os
 import subprocess
 import sys
@@ -8,7 +9,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
 
 from mmcrack.deploy.trt_support import default_matrix_path
 
@@ -17,14 +22,18 @@ CONFIG = ('configs/hrsegnet/'
           'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 
 
-def deploy(*args):
+def run_tool(tool, *args):
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    return subprocess.run([sys.executable, 'tools/deploy.py', *map(str, args)],
+    return subprocess.run([sys.executable, tool, *map(str, args)],
                           cwd=REPO_ROOT,
                           env=env,
                           capture_output=True,
                           text=True,
                           timeout=900)
+
+
+def deploy(*args):
+    return run_tool('tools/deploy.py', *args)
 
 
 def test_deploy_onnxruntime(tmp_path, cfd_dir):
@@ -54,29 +63,88 @@ def test_deploy_onnxruntime(tmp_path, cfd_dir):
 
     # The README's next step: tools/infer.py on the exported model. The
     # 480x320 photo does not fit the static 400x400 input: it slides.
-    infer = subprocess.run(
-        [
-            sys.executable, 'tools/infer.py', CONFIG,
-            str(onnx_file),
-            str(image), '--backend', 'onnxruntime', '--out',
-            str(tmp_path / 'infer')
-        ],
-        cwd=REPO_ROOT,
-        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
-        capture_output=True,
-        text=True,
-        timeout=600)
+    infer = run_tool('tools/infer.py', CONFIG, onnx_file, image, '--backend',
+                     'onnxruntime', '--out', tmp_path / 'infer')
     assert infer.returncode == 0, (infer.stdout + infer.stderr)[-3000:]
     assert 'sliding-window (crop 400x400' in infer.stdout
+    # An argmax export gives labels; the summary says how to get
+    # probabilities.
+    assert 'the model outputs labels' in infer.stdout
     mask = cv2.imread(str(tmp_path / 'infer' / 'masks' / f'{image.stem}.png'),
                       cv2.IMREAD_UNCHANGED)
     assert mask.shape == (320, 480) and set(np.unique(mask)) <= {0, 1}
 
 
+#: The README's deployment commands for the other families: deployment
+#: config, model config, the config tools/infer.py runs the exported model
+#: with, and the photo size (h, w) it runs on (a CFD photo, resized).
+FAMILY_DEPLOYS = {
+    # CAGM's Linformer projections take 448x448 only; the large-photo config
+    # slides the 448x448 model over a photo at its own resolution.
+    'context_cracknet':
+    ('segmentation_onnxruntime_static-448x448.py',
+     'context_cracknet/context-cracknet_r50_1xb8-40k_cfd-448x448.py',
+     'context_cracknet/context-cracknet_r50_slide-448x448_large-photos.py',
+     (480, 640)),
+    # The static model's one window is PyTorch's whole image.
+    'crackseg': ('segmentation_onnxruntime_static-400x400.py',
+                 'crackseg/crackseg_r50-d16_1xb8-20k_cfd-256x256.py', None,
+                 (400, 400)),
+    # WP-CrackNet is not an EncoderDecoder (mmcrack/deploy/rewriters.py);
+    # both backends slide its 128x128 crop over the photo.
+    'wp_cracknet': ('segmentation_onnxruntime_dynamic.py',
+                    'wp_cracknet/wp-cracknet_r38d-w8_1xb8-600_cfd-weak-'
+                    '128x128.py', None, (320, 480)),
+}
+
+
+@pytest.mark.parametrize('family', sorted(FAMILY_DEPLOYS))
+def test_deploy_and_infer_other_families(family, tmp_path, cfd_dir):
+    """Every family goes through tools/deploy.py with a checkpoint, exported
+    as logits, and tools/infer.py gives the same crack probability from the
+    ONNX model as from the checkpoint."""
+    deploy_cfg, model_cfg, infer_cfg, size = FAMILY_DEPLOYS[family]
+    model_cfg = f'configs/{model_cfg}'
+    infer_cfg = f'configs/{infer_cfg}' if infer_cfg else model_cfg
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(str(REPO_ROOT / model_cfg)).model)
+    model.init_weights()
+    checkpoint = tmp_path / f'{family}.pth'
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    del model
+    image = tmp_path / 'road.png'
+    photo = cv2.imread(str(sorted((cfd_dir / 'images').glob('*.jpg'))[0]))
+    cv2.imwrite(str(image), cv2.resize(photo, size[::-1]))
+
+    work_dir = tmp_path / 'ort'
+    proc = deploy(f'configs/deploy/{deploy_cfg}', model_cfg, checkpoint,
+                  image, '--work-dir', work_dir, '--deploy-cfg-options',
+                  'codebase_config.with_argmax=False')
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    onnx_file = work_dir / 'end2end.onnx'
+    assert f'{onnx_file} (' in proc.stdout
+
+    probs = {}
+    for backend, model_file in (('pytorch', checkpoint),
+                                ('onnxruntime', onnx_file)):
+        out = tmp_path / backend
+        infer = run_tool('tools/infer.py', infer_cfg, model_file, image,
+                         '--backend', backend, '--out', out,
+                         '--save-prob-npy', '--no-measure')
+        assert infer.returncode == 0, (infer.stdout + infer.stderr)[-3000:]
+        probs[backend] = np.load(out / 'probs' / 'road.npy')
+        assert probs[backend].shape == size
+        assert 'the model outputs labels' not in infer.stdout
+    if family == 'context_cracknet':
+        assert 'sliding-window (crop 448x448, stride 298x298)' in infer.stdout
+    np.testing.assert_allclose(
+        probs['onnxruntime'], probs['pytorch'], atol=1e-3)
+
+
 def test_deploy_tensorrt_without_tensorrt(tmp_path, cfd_dir):
     try:
         import tensorrt  # noqa: F401
-        import pytest
         pytest.skip('TensorRT is installed')
     except ImportError:
         pass

@@ -227,3 +227,37 @@ def test_window_video_and_measurement_flags(tool, checkpoint, tmp_path,
     assert summary['modes'] == {'whole': 1}
     mask = read_png(tmp_path / 'whole' / 'masks' / 'large.png')
     assert mask.shape == (1200, 1600)
+
+
+def test_context_cracknet_large_photos_config(tool, tmp_path, cfd_dir,
+                                              capsys):
+    """The README's Context-CrackNet command for large photos: a checkpoint
+    of the paper's (448x448) config, 448x448 windows over the photo at its
+    own resolution."""
+    config_dir = REPO_ROOT / 'configs' / 'context_cracknet'
+    torch.manual_seed(0)
+    model = MODELS.build(
+        Config.fromfile(
+            str(config_dir /
+                'context-cracknet_r50_1xb8-40k_cfd-448x448.py')).model)
+    model.init_weights()
+    checkpoint = tmp_path / 'context_cracknet.pth'
+    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    del model
+    image = tmp_path / 'survey.png'
+    cfd_photo = cv2.imread(str(sorted((cfd_dir / 'images').glob('*.jpg'))[0]))
+    cv2.imwrite(str(image), cv2.resize(cfd_photo, (900, 600)))
+
+    summary = tool.main([
+        str(config_dir / 'context-cracknet_r50_slide-448x448_large-photos.py'),
+        str(checkpoint),
+        str(image), '--out',
+        str(tmp_path / 'out'), '--mm-per-pixel', '0.5'
+    ])
+    assert summary['written'] == 1 and summary['modes'] == {'slide': 1}
+    assert ('0 whole-image, 1 sliding-window (crop 448x448, stride 298x298)'
+            in capsys.readouterr().out)
+    mask = read_png(tmp_path / 'out' / 'masks' / 'survey.png')
+    assert mask.shape == (600, 900) and set(np.unique(mask)) <= {0, 1}
+    row = next(csv.DictReader(open(tmp_path / 'out' / 'measurements.csv')))
+    assert (row['height'], row['width']) == ('600', '900')
