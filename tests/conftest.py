@@ -1,17 +1,18 @@
 """Shared fixtures: the real crack data beside the repository, short training
-on it, and one torch thread for the modules that ask for it; glibc's malloc
-tuned as for training."""
+on it, checkpoints of configs' models, and one torch thread for the modules
+that ask for it; glibc's malloc tuned as for training."""
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
-from mmseg.registry import DATASETS
+from mmseg.registry import DATASETS, MODELS
 
 import mmcrack  # noqa: F401  (registers modules, applies compat fixes)
 from mmcrack.utils.malloc_tuning import tune_glibc_malloc
@@ -92,6 +93,33 @@ def train_steps() -> Callable[..., List[dict]]:
         return logs
 
     return run
+
+
+@pytest.fixture(scope='session')
+def random_checkpoint(tmp_path_factory) -> Callable[..., Path]:
+    """Factory: a checkpoint (``.pth``) of the model of ``config`` with its
+    initial weights (``init_weights`` after seed 0), written once per
+    config and ``dataset_meta`` (saved under ``meta`` when given) in a test
+    session."""
+    saved = {}
+
+    def save(config, dataset_meta: Optional[dict] = None) -> Path:
+        key = (str(config), repr(dataset_meta))
+        if key not in saved:
+            init_default_scope('mmseg')
+            torch.manual_seed(0)
+            model = MODELS.build(Config.fromfile(str(config)).model)
+            model.init_weights()
+            checkpoint = dict(state_dict=model.state_dict())
+            if dataset_meta is not None:
+                checkpoint['meta'] = dict(dataset_meta=dataset_meta)
+            path = tmp_path_factory.mktemp('checkpoint') / (
+                Path(config).stem + '.pth')
+            torch.save(checkpoint, path)
+            saved[key] = path
+        return saved[key]
+
+    return save
 
 
 @pytest.fixture(scope='module')

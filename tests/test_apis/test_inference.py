@@ -28,21 +28,14 @@ DEMO_CONFIG = str(REPO_ROOT / 'configs' / 'hrsegnet' /
 
 
 @pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory):
+def checkpoint(random_checkpoint):
     """A randomly initialised HrSegNet-B16 checkpoint with crack classes."""
-    cfg = Config.fromfile(DEMO_CONFIG)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    path = tmp_path_factory.mktemp('ckpt') / 'hrsegnet_b16.pth'
-    torch.save(
-        dict(
-            state_dict=model.state_dict(),
-            meta=dict(
-                dataset_meta=dict(
-                    classes=('background', 'crack'),
-                    palette=[[0, 0, 0], [255, 0, 0]]))), path)
-    return str(path)
+    return str(
+        random_checkpoint(
+            DEMO_CONFIG,
+            dict(
+                classes=('background', 'crack'),
+                palette=[[0, 0, 0], [255, 0, 0]])))
 
 
 @pytest.fixture(scope='module')
@@ -371,7 +364,7 @@ def _touch(root, *names):
     return root
 
 
-def test_context_cracknet_slides_over_large_photos(tmp_path):
+def test_context_cracknet_slides_over_large_photos(random_checkpoint):
     """The large-photo config keeps the photo's resolution and slides
     448x448 windows; on one full window it gives what the paper's config
     (resize to 448, CAGM mode='exact') gives, from the same checkpoint."""
@@ -380,13 +373,7 @@ def test_context_cracknet_slides_over_large_photos(tmp_path):
                        'context-cracknet_r50_1xb8-40k_cfd-448x448.py')
     large_config = str(config_dir /
                        'context-cracknet_r50_slide-448x448_large-photos.py')
-    init_default_scope('mmseg')
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(paper_config).model)
-    model.init_weights()
-    checkpoint = tmp_path / 'context_cracknet.pth'
-    torch.save(dict(state_dict=model.state_dict()), checkpoint)
-    del model
+    checkpoint = random_checkpoint(paper_config)
 
     large = CrackInferencer(large_config, str(checkpoint))
     assert large.test_cfg_for((3000, 4000)) == dict(
@@ -400,18 +387,13 @@ def test_context_cracknet_slides_over_large_photos(tmp_path):
         large(window).prob, paper(window).prob, atol=1e-5)
 
 
-def test_wp_cracknet_slides_over_its_encode_decode(tmp_path):
+def test_wp_cracknet_slides_over_its_encode_decode(random_checkpoint):
     """WPCrackNet infers on whole images only; the PyTorch backend slides
     mmseg's windows over its encode_decode, so large photos need no
     --whole: one window over the photo gives the whole-image result."""
     config = str(REPO_ROOT / 'configs' / 'wp_cracknet' /
                  'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py')
-    init_default_scope('mmseg')
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(config).model)
-    model.init_weights()
-    checkpoint = tmp_path / 'wp_cracknet.pth'
-    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+    checkpoint = random_checkpoint(config)
 
     image = photo(160, 300)
     auto = CrackInferencer(config, str(checkpoint))

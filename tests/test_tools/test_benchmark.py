@@ -9,9 +9,6 @@ import sys
 from pathlib import Path
 
 import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmseg.registry import MODELS
 
 from mmcrack.utils.complexity import profile_call
 
@@ -20,13 +17,8 @@ CONFIG = ('configs/hrsegnet/'
           'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 
 
-def test_benchmark_report(tmp_path, cfd_dir):
-    # A checkpoint of the config's model (random weights) to load.
-    init_default_scope('mmseg')
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(REPO_ROOT / CONFIG).model)
-    checkpoint = tmp_path / 'b16.pth'
-    torch.save(dict(state_dict=model.state_dict()), checkpoint)
+def test_benchmark_report(tmp_path, cfd_dir, random_checkpoint):
+    checkpoint = random_checkpoint(REPO_ROOT / CONFIG)
     out_dir = tmp_path / 'bench'
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     proc = subprocess.run([

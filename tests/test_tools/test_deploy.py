@@ -11,9 +11,6 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmseg.registry import MODELS
 
 from mmcrack.deploy.trt_support import default_matrix_path
 
@@ -99,20 +96,15 @@ FAMILY_DEPLOYS = {
 
 
 @pytest.mark.parametrize('family', sorted(FAMILY_DEPLOYS))
-def test_deploy_and_infer_other_families(family, tmp_path, cfd_dir):
+def test_deploy_and_infer_other_families(family, tmp_path, cfd_dir,
+                                         random_checkpoint):
     """Every family goes through tools/deploy.py with a checkpoint, exported
     as logits, and tools/infer.py gives the same crack probability from the
     ONNX model as from the checkpoint."""
     deploy_cfg, model_cfg, infer_cfg, size = FAMILY_DEPLOYS[family]
     model_cfg = f'configs/{model_cfg}'
     infer_cfg = f'configs/{infer_cfg}' if infer_cfg else model_cfg
-    init_default_scope('mmseg')
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(str(REPO_ROOT / model_cfg)).model)
-    model.init_weights()
-    checkpoint = tmp_path / f'{family}.pth'
-    torch.save(dict(state_dict=model.state_dict()), checkpoint)
-    del model
+    checkpoint = random_checkpoint(REPO_ROOT / model_cfg)
     image = tmp_path / 'road.png'
     photo = cv2.imread(str(sorted((cfd_dir / 'images').glob('*.jpg'))[0]))
     cv2.imwrite(str(image), cv2.resize(photo, size[::-1]))

@@ -8,9 +8,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import torch
-from mmengine.config import Config
-from mmseg.registry import MODELS
 
 from mmcrack.apis import CSV_COLUMNS
 
@@ -34,20 +31,14 @@ def tool():
 
 
 @pytest.fixture(scope='module')
-def checkpoint(tmp_path_factory):
+def checkpoint(random_checkpoint):
     """A randomly initialised HrSegNet-B16 checkpoint with crack classes."""
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(DEMO_CONFIG).model)
-    model.init_weights()
-    path = tmp_path_factory.mktemp('ckpt') / 'hrsegnet_b16.pth'
-    torch.save(
-        dict(
-            state_dict=model.state_dict(),
-            meta=dict(
-                dataset_meta=dict(
-                    classes=('background', 'crack'),
-                    palette=[[0, 0, 0], [255, 0, 0]]))), path)
-    return str(path)
+    return str(
+        random_checkpoint(
+            DEMO_CONFIG,
+            dict(
+                classes=('background', 'crack'),
+                palette=[[0, 0, 0], [255, 0, 0]])))
 
 
 def make_inputs(root: Path, cracksc_dir: Path) -> Path:
@@ -230,20 +221,13 @@ def test_window_video_and_measurement_flags(tool, checkpoint, tmp_path,
 
 
 def test_context_cracknet_large_photos_config(tool, tmp_path, cfd_dir,
-                                              capsys):
+                                              random_checkpoint, capsys):
     """The README's Context-CrackNet command for large photos: a checkpoint
     of the paper's (448x448) config, 448x448 windows over the photo at its
     own resolution."""
     config_dir = REPO_ROOT / 'configs' / 'context_cracknet'
-    torch.manual_seed(0)
-    model = MODELS.build(
-        Config.fromfile(
-            str(config_dir /
-                'context-cracknet_r50_1xb8-40k_cfd-448x448.py')).model)
-    model.init_weights()
-    checkpoint = tmp_path / 'context_cracknet.pth'
-    torch.save(dict(state_dict=model.state_dict()), checkpoint)
-    del model
+    checkpoint = random_checkpoint(
+        config_dir / 'context-cracknet_r50_1xb8-40k_cfd-448x448.py')
     image = tmp_path / 'survey.png'
     cfd_photo = cv2.imread(str(sorted((cfd_dir / 'images').glob('*.jpg'))[0]))
     cv2.imwrite(str(image), cv2.resize(cfd_photo, (900, 600)))
