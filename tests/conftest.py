@@ -2,7 +2,7 @@
 on it, checkpoints of configs' models, and one torch thread for the modules
 that ask for it; glibc's malloc tuned as for training."""
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Tuple, Union
 
 import numpy as np
 import pytest
@@ -15,6 +15,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, MODELS
 
 import mmcrack  # noqa: F401  (registers modules, applies compat fixes)
+from mmcrack.datasets import CrackDataset
 from mmcrack.utils.malloc_tuning import tune_glibc_malloc
 
 # Build transforms, models and metrics by their mmseg names, as configs do.
@@ -96,28 +97,28 @@ def train_steps() -> Callable[..., List[dict]]:
 
 
 @pytest.fixture(scope='session')
-def random_checkpoint(tmp_path_factory) -> Callable[..., Path]:
+def random_checkpoint(tmp_path_factory) -> Callable[[Union[str, Path]], Path]:
     """Factory: a checkpoint (``.pth``) of the model of ``config`` with its
-    initial weights (``init_weights`` after seed 0), written once per
-    config and ``dataset_meta`` (saved under ``meta`` when given) in a test
+    initial weights (``init_weights`` after seed 0) and, as the runner saves
+    them, the crack classes and palette; written once per config in a test
     session."""
     saved = {}
 
-    def save(config, dataset_meta: Optional[dict] = None) -> Path:
-        key = (str(config), repr(dataset_meta))
-        if key not in saved:
+    def save(config: Union[str, Path]) -> Path:
+        if str(config) not in saved:
             init_default_scope('mmseg')
             torch.manual_seed(0)
             model = MODELS.build(Config.fromfile(str(config)).model)
             model.init_weights()
-            checkpoint = dict(state_dict=model.state_dict())
-            if dataset_meta is not None:
-                checkpoint['meta'] = dict(dataset_meta=dataset_meta)
             path = tmp_path_factory.mktemp('checkpoint') / (
                 Path(config).stem + '.pth')
-            torch.save(checkpoint, path)
-            saved[key] = path
-        return saved[key]
+            torch.save(
+                dict(
+                    state_dict=model.state_dict(),
+                    meta=dict(dataset_meta=dict(CrackDataset.METAINFO))),
+                path)
+            saved[str(config)] = path
+        return saved[str(config)]
 
     return save
 

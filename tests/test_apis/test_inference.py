@@ -30,12 +30,7 @@ DEMO_CONFIG = str(REPO_ROOT / 'configs' / 'hrsegnet' /
 @pytest.fixture(scope='module')
 def checkpoint(random_checkpoint):
     """A randomly initialised HrSegNet-B16 checkpoint with crack classes."""
-    return str(
-        random_checkpoint(
-            DEMO_CONFIG,
-            dict(
-                classes=('background', 'crack'),
-                palette=[[0, 0, 0], [255, 0, 0]])))
+    return str(random_checkpoint(DEMO_CONFIG))
 
 
 @pytest.fixture(scope='module')
