@@ -75,6 +75,12 @@ def main():
     args = parse_args()
 
     cfg = load_config(args)
+    # Testing needs no training data, but mmseg's visualization hook reads
+    # runner.iter, which builds the train loop and its dataloader (e.g. a
+    # WP-CrackNet image-level set that was never made).
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                'param_scheduler'):
+        cfg[key] = None
 
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(

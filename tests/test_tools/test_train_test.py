@@ -262,18 +262,15 @@ def test_context_cracknet_plateau_scheduler_reads_the_val_ods(
     assert plateau['num_bad_epochs'] == 0
 
 
-def test_wp_cracknet_trains_from_image_labels(tmp_path, cfd_dir):
+def test_wp_cracknet_trains_from_image_labels(tmp_path, cfd_dir,
+                                              cfd_weak_128):
     """The README's image-level set and CPU-sized config: one optimizer per
     sub-module, and balanced learning (here at every iteration)."""
-    weak_dir = tmp_path / 'cfd_weak-128'
-    run([sys.executable, 'tools/dataset_converters/make_weak_labels.py',
-         str(cfd_dir), str(weak_dir), '--grid', '3',
-         '--negatives-per-image', '0', '--resize', '128'])
     checkpoint, scalars = train_and_test_family_config(
         tmp_path, 'configs/wp_cracknet/'
         'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py',
         cfd_dir,
-        train_data=f"data_root='{weak_dir}'",
+        train_data=f"data_root='{cfd_weak_128}'",
         extra="custom_hooks = [dict(type='BalancedLearningHook', "
         'interval=1)]')
     assert set(checkpoint['optimizer']) == {
@@ -284,6 +281,28 @@ def test_wp_cracknet_trains_from_image_labels(tmp_path, cfd_dir):
     for row in train_rows:
         assert {'classifier.lr', 'reconstructor.lr', 'detector.lr',
                 'loss_rec', 'loss_cls', 'bl_pos_weight'} <= set(row)
+
+
+def test_test_tool_needs_no_training_data(tmp_path, cfd_dir,
+                                          random_checkpoint):
+    """tools/test.py --show-dir with WP-CrackNet's config before its
+    image-level training set exists: testing reads the test set only."""
+    config = ('configs/wp_cracknet/'
+              'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py')
+    test_set = 'test_dataloader.dataset.'
+    out = run([
+        sys.executable, 'tools/test.py', config,
+        str(random_checkpoint(REPO_ROOT / config)), '--work-dir',
+        str(tmp_path / 'test'), '--show-dir',
+        str(tmp_path / 'overlays'), '--cfg-options',
+        f'{test_set}data_root={cfd_dir}', f'{test_set}ann_file=',
+        f'{test_set}split=val', f'{test_set}indices=2',
+        'test_dataloader.num_workers=0',
+        'test_dataloader.persistent_workers=False',
+        f'train_dataloader.dataset.data_root={tmp_path / "not_made"}'
+    ])
+    check_metrics(out)
+    assert len(overlays(tmp_path / 'overlays')) == 2
 
 
 def free_port():
