@@ -1,6 +1,7 @@
 """Shared fixtures: the real crack data beside the repository, short training
 on it, checkpoints of configs' models, and one torch thread for the modules
 that ask for it; glibc's malloc tuned as for training."""
+import importlib.util
 from pathlib import Path
 from typing import Callable, List, Tuple, Union
 
@@ -94,6 +95,26 @@ def train_steps() -> Callable[..., List[dict]]:
         return logs
 
     return run
+
+
+@pytest.fixture(scope='session')
+def cfd_weak_128(tmp_path_factory) -> Path:
+    """The README's image-level set for the CPU-sized WP-CrackNet config:
+    CFD's train images as 3x3 grids of 128x128 patches, made by
+    tools/dataset_converters/make_weak_labels.py."""
+    cfd = shared_data_dir('cfd')
+    spec = importlib.util.spec_from_file_location(
+        'make_weak_labels',
+        REPO_ROOT / 'tools' / 'dataset_converters' / 'make_weak_labels.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = tmp_path_factory.mktemp('weak') / 'cfd_weak-128'
+    tool.main([
+        str(cfd),
+        str(out), '--grid', '3', '--negatives-per-image', '0', '--resize',
+        '128'
+    ])
+    return out
 
 
 @pytest.fixture(scope='session')

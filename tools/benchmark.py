@@ -50,6 +50,7 @@ average before and after; compare only numbers from one run.
 """
 import argparse
 import copy
+import inspect
 import json
 import logging
 import os
@@ -69,6 +70,7 @@ from mmengine.config import Config
 from mmengine.logging import MMLogger
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
+from mmseg.registry import DATASETS, MODELS
 
 import mmcrack  # noqa: F401  (compat fixes, modules)
 from mmcrack.utils.complexity import profile_call
@@ -155,9 +157,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='untimed training iterations first (default: 2)')
     parser.add_argument(
         '--train-data',
-        help='data_root for the training measurement (a folder with '
-        'images/ and masks/, e.g. ../shared/data/cfd); the config\'s split '
-        'rule picks the training images')
+        help='data_root for the training measurement: for a pixel-labelled '
+        'config a folder with images/ and masks/ (e.g. ../shared/data/cfd), '
+        'whose training images the config\'s split rule picks; for '
+        'WP-CrackNet an image-level set made by tools/dataset_converters/'
+        'make_weak_labels.py')
     parser.add_argument(
         '--train-batch', type=int, help='training batch size override')
     parser.add_argument(
@@ -221,7 +225,6 @@ def compare_config(name: str) -> Config:
 def build_model(cfg: Config, checkpoint: Optional[str] = None) -> nn.Module:
     """Build ``cfg.model`` for inference on CPU (BN instead of SyncBN, no
     auxiliary heads)."""
-    from mmseg.registry import MODELS
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     model = MODELS.build(copy.deepcopy(cfg.model))
     model = revert_sync_batchnorm(model)
@@ -491,15 +494,20 @@ def measure_training(cfg: Config, args) -> dict:
     from mmengine.runner import Runner
     cfg = copy.deepcopy(cfg)
     loader_cfg = cfg.train_dataloader
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
     if args.train_data:
-        loader_cfg.dataset.data_root = args.train_data
-        loader_cfg.dataset.ann_file = ''
-        loader_cfg.dataset.split = 'train'
+        dataset = loader_cfg.dataset
+        dataset.data_root = args.train_data
+        # A pixel-labelled set (CrackDataset) picks its training images by
+        # its split rule; an image-level one (ImageLabelDataset, for
+        # WP-CrackNet) keeps its own list file or folders.
+        dataset_class = DATASETS.get(dataset.type)
+        if 'split' in inspect.signature(dataset_class).parameters:
+            dataset.ann_file = ''
+            dataset.split = 'train'
     if args.train_batch:
         loader_cfg.batch_size = args.train_batch
     loader_cfg.sampler = dict(type='InfiniteSampler', shuffle=True)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    from mmseg.registry import MODELS
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
     model.init_weights()
     model.train()

@@ -1,6 +1,7 @@
 """tools/benchmark.py smoke test: a tiny input, two runs, the report keys.
 
 No timing is asserted: the numbers depend on the machine and its load."""
+import argparse
 import importlib.util
 import json
 import os
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import torch
+from mmengine.config import Config
 
 from mmcrack.utils.complexity import profile_call
 
@@ -86,3 +88,25 @@ def test_every_comparison_model_builds_and_runs():
         with torch.no_grad():
             labels = model(x)
         assert labels.shape[-2:] == (64, 64), name
+
+
+def test_training_measurement_on_an_image_level_set(cfd_weak_128):
+    """--train-data with WP-CrackNet: the image-level set keeps its list
+    file (a pixel-labelled set's split rule would not apply)."""
+    spec = importlib.util.spec_from_file_location(
+        'benchmark', REPO_ROOT / 'tools' / 'benchmark.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    cfg = Config.fromfile(
+        REPO_ROOT / 'configs' / 'wp_cracknet' /
+        'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py')
+    cfg.train_dataloader.num_workers = 0
+    cfg.train_dataloader.persistent_workers = False
+    args = argparse.Namespace(
+        train_data=str(cfd_weak_128),
+        train_batch=2,
+        train_iters=1,
+        train_warmup=0)
+    result = tool.measure_training(cfg, args)
+    assert result['iters'] == 1 and result['batch_size'] == 2
+    assert result['images_per_s'] > 0
