@@ -74,6 +74,10 @@ class ImageLabelDataset(BaseSegDataset):
             **kwargs)
 
     def _from_list(self) -> List[tuple]:
+        if not osp.isfile(self.ann_file):
+            raise CrackDataError(
+                f'The image-level list file {self.ann_file} does not exist. '
+                f'{WEAK_HINT}.')
         items = []
         for n, line in enumerate(mmengine.list_from_file(self.ann_file), 1):
             if not line.strip():

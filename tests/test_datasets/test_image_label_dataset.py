@@ -67,6 +67,10 @@ def test_list_file_and_pixel_masks_where_they_exist(weak_cracksc):
 def test_errors_name_the_fix(tmp_path):
     with pytest.raises(CrackDataError, match='make_weak_labels'):
         ImageLabelDataset(data_root=str(tmp_path), pipeline=[])
+    with pytest.raises(CrackDataError,
+                       match='labels.txt does not exist. Build'):
+        ImageLabelDataset(
+            data_root=str(tmp_path), ann_file='labels.txt', pipeline=[])
     (tmp_path / 'a.png').write_bytes(b'')
     (tmp_path / 'list.txt').write_text('a.png 2\n')
     with pytest.raises(CrackDataError, match='line 1'):
