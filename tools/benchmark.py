@@ -695,6 +695,11 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     print(table)
     print(f'[benchmark] wrote {osp.join(out_dir, "benchmark.md")} and '
           f'{osp.join(out_dir, "benchmark.json")}')
+    if not any('median_ms' in row for row in results
+               if row['model'] == main_name):
+        print(f'[benchmark] error: {main_name} ran on no backend; the '
+              'reasons are above and in the report.', file=sys.stderr)
+        raise SystemExit(1)
     return report
 
 

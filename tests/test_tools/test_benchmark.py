@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 from mmengine.config import Config
 
@@ -17,6 +18,15 @@ from mmcrack.utils.complexity import profile_call
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ('configs/hrsegnet/'
           'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
+
+
+@pytest.fixture(scope='module')
+def tool():
+    spec = importlib.util.spec_from_file_location(
+        'benchmark', REPO_ROOT / 'tools' / 'benchmark.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_benchmark_report(tmp_path, cfd_dir, random_checkpoint):
@@ -72,13 +82,9 @@ COMPARE_PARAMS = {
 }
 
 
-def test_every_comparison_model_builds_and_runs():
+def test_every_comparison_model_builds_and_runs(tool):
     """--compare builds each of mmseg's real-time models with 2 classes and
     no downloaded weights; their sizes are the README's."""
-    spec = importlib.util.spec_from_file_location(
-        'benchmark', REPO_ROOT / 'tools' / 'benchmark.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     assert set(tool.COMPARE_MODELS) == set(COMPARE_PARAMS)
     x = torch.zeros(1, 3, 64, 64)
     for name, params in COMPARE_PARAMS.items():
@@ -90,13 +96,9 @@ def test_every_comparison_model_builds_and_runs():
         assert labels.shape[-2:] == (64, 64), name
 
 
-def test_training_measurement_on_an_image_level_set(cfd_weak_128):
+def test_training_measurement_on_an_image_level_set(tool, cfd_weak_128):
     """--train-data with WP-CrackNet: the image-level set keeps its list
     file (a pixel-labelled set's split rule would not apply)."""
-    spec = importlib.util.spec_from_file_location(
-        'benchmark', REPO_ROOT / 'tools' / 'benchmark.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     cfg = Config.fromfile(
         REPO_ROOT / 'configs' / 'wp_cracknet' /
         'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py')
@@ -110,3 +112,22 @@ def test_training_measurement_on_an_image_level_set(cfd_weak_128):
     result = tool.measure_training(cfg, args)
     assert result['iters'] == 1 and result['batch_size'] == 2
     assert result['images_per_s'] > 0
+
+
+def test_a_model_that_cannot_run_fails_the_command(tool, tmp_path, capsys):
+    """Context-CrackNet takes 448x448 only: at 64x64 its row holds the
+    reason, and the command exits 1 after writing the report."""
+    with pytest.raises(SystemExit) as exc:
+        tool.main([
+            str(REPO_ROOT / 'configs' / 'context_cracknet' /
+                'context-cracknet_r50_1xb8-40k_cfd-448x448.py'), '--shape',
+            '64',
+            '--backends', 'pytorch', '--warmup', '0', '--runs', '1',
+            '--out-dir',
+            str(tmp_path)
+        ])
+    assert exc.value.code == 1
+    assert 'ran on no backend' in capsys.readouterr().err
+    report = json.loads((tmp_path / 'benchmark.json').read_text())
+    row, = report['results']
+    assert 'was built for 448x448 inputs' in row['error']
