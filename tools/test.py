@@ -9,6 +9,8 @@ import argparse
 import json
 import os.path as osp
 
+from mmengine.dist import barrier, is_main_process
+from mmengine.fileio import dump
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
@@ -71,6 +73,22 @@ def trigger_visualization_hook(cfg, args):
     return cfg
 
 
+def rewrite_metrics_file(metrics: dict, path: str) -> None:
+    """Write ``metrics`` to ``path`` from the first process only.
+
+    mmengine 0.10.7's ``LoggerHook.after_test_epoch`` dumps the test
+    metrics to this file from every process: under ``dist_test.sh`` two
+    processes writing it at once can leave it torn (one's text, then the
+    other's longer tail; seen in CI). Once every process is done, the first
+    writes it again; the other keys mmengine adds (``data_time``, ``time``)
+    are dropped.
+    """
+    barrier()
+    if is_main_process():
+        dump(metrics, path)
+    barrier()
+
+
 def main():
     args = parse_args()
 
@@ -110,6 +128,7 @@ def main():
     metrics = runner.test()
 
     metrics_file = osp.join(runner.log_dir, f'{runner.timestamp}.json')
+    rewrite_metrics_file(metrics, metrics_file)
     print_log(
         'Test metrics: ' + json.dumps(metrics, default=float) +
         f'\nMetrics saved to {osp.abspath(metrics_file)}',
