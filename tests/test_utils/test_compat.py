@@ -93,10 +93,12 @@ def test_process_group_shutdown(tmp_path):
     while a DDP model in a reference cycle (as a finished Runner's) still
     holds the group."""
     # A handler registered before mmcrack's runs after it (atexit is last
-    # in, first out) and sees what is left.
+    # in, first out) and sees what is left, giving a thread that is still
+    # exiting up to 2 s to leave /proc (CI once saw one more thread).
     script = f"""
 import atexit
 import os
+import time
 
 import torch
 import torch.distributed as dist
@@ -106,10 +108,19 @@ def threads():
     return len(os.listdir('/proc/self/task'))
 
 
-atexit.register(lambda: print('at exit:', dist.is_initialized(), threads()))
+def at_exit():
+    for _ in range(100):
+        if threads() <= before:
+            break
+        time.sleep(0.02)
+    print('at exit:', dist.is_initialized(), threads())
+
+
+atexit.register(at_exit)
 import mmcrack  # noqa: F401
 torch.set_num_threads(1)
-print('before:', threads())
+before = threads()
+print('before:', before)
 dist.init_process_group(
     'gloo', init_method='file://{tmp_path / 'store'}', rank=0, world_size=1)
 runner = type('Runner', (), {{}})()
