@@ -401,3 +401,28 @@ def test_wp_cracknet_slides_over_its_encode_decode(random_checkpoint):
         config, str(checkpoint), mode='slide', crop_size=(160, 300))(image)
     np.testing.assert_allclose(one_window.prob, whole.prob, atol=1e-6)
     assert np.abs(pred.prob - whole.prob).max() > 1e-4
+
+
+@pytest.mark.parametrize('config', [
+    'hrsegnet/hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py',
+    'context_cracknet/context-cracknet_r50_1xb8-40k_cfd-448x448.py',
+    'crackseg/crackseg_r50-d16_1xb8-20k_cfd-256x256.py',
+    'wp_cracknet/wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py'
+])
+def test_mmseg_inferencer_runs_every_family(config, random_checkpoint,
+                                            cfd_dir, tmp_path):
+    """An existing MMSeg project's own inference API, MMSegInferencer,
+    takes every family's config and checkpoint."""
+    from mmseg.apis import MMSegInferencer
+    config = REPO_ROOT / 'configs' / config
+    inferencer = MMSegInferencer(
+        model=str(config),
+        weights=str(random_checkpoint(config)),
+        device='cpu')
+    image = cv2.imread(str(sorted((cfd_dir / 'images').glob('*.jpg'))[0]))
+    result = inferencer(
+        image, return_datasamples=True, out_dir=str(tmp_path))
+    mask = result.pred_sem_seg.data
+    assert mask.shape == (1, 320, 480)
+    assert set(mask.unique().tolist()) <= {0, 1}
+    assert len(list((tmp_path / 'vis').glob('*_vis.jpg'))) == 1
