@@ -282,6 +282,16 @@ def test_wp_cracknet_trains_from_image_labels(tmp_path, cfd_dir,
     for row in train_rows:
         assert {'classifier.lr', 'reconstructor.lr', 'detector.lr',
                 'loss_rec', 'loss_cls', 'bl_pos_weight'} <= set(row)
+    # The README's curves of a WP-CrackNet run (loss_det is logged only in
+    # iterations that kept a pseudo label).
+    out = run([
+        sys.executable, 'tools/analysis_tools/plot_curves.py',
+        str(tmp_path / 'work'), '--keys', 'loss_rec', 'loss_cls', 'loss_det',
+        'IoU', '--out',
+        str(tmp_path / 'curves.png')
+    ])
+    assert 'Plotted loss_rec, loss_cls, ' in out
+    assert (tmp_path / 'curves.png').is_file()
 
 
 def test_test_tool_needs_no_training_data(tmp_path, cfd_dir,
