@@ -99,8 +99,8 @@ FAMILY_DEPLOYS = {
 def test_deploy_and_infer_other_families(family, tmp_path, cfd_dir,
                                          random_checkpoint):
     """Every family goes through tools/deploy.py with a checkpoint, exported
-    as logits, and tools/infer.py gives the same crack probability from the
-    ONNX model as from the checkpoint."""
+    as logits, and tools/infer.py gives the same crack probabilities from
+    the ONNX model as from the checkpoint."""
     deploy_cfg, model_cfg, infer_cfg, size = FAMILY_DEPLOYS[family]
     model_cfg = f'configs/{model_cfg}'
     infer_cfg = f'configs/{infer_cfg}' if infer_cfg else model_cfg
@@ -130,8 +130,14 @@ def test_deploy_and_infer_other_families(family, tmp_path, cfd_dir,
         assert 'the model outputs labels' not in infer.stdout
     if family == 'context_cracknet':
         assert 'sliding-window (crop 448x448, stride 298x298)' in infer.stdout
-    np.testing.assert_allclose(
-        probs['onnxruntime'], probs['pytorch'], atol=1e-3)
+    # Random weights keep the probabilities near 0.5 (WP-CrackNet's within
+    # 1e-4): the ONNX model must reproduce their variation to 1 % of its
+    # range (one run: 1.6e-4, 3.3e-6 and 1.1e-3 of it for Context-CrackNet,
+    # CrackSeg and WP-CrackNet).
+    spread = np.ptp(probs['pytorch'])
+    assert spread > 1e-5
+    assert np.abs(probs['onnxruntime'] -
+                  probs['pytorch']).max() <= 0.01 * spread
 
 
 def test_deploy_tensorrt_without_tensorrt(tmp_path, cfd_dir):
