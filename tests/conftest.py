@@ -3,6 +3,7 @@ on it, checkpoints of configs' models, and one torch thread for the modules
 that ask for it; glibc's malloc tuned as for training."""
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 from typing import Callable, List, Tuple, Union
 
 import numpy as np
@@ -98,18 +99,29 @@ def train_steps() -> Callable[..., List[dict]]:
 
 
 @pytest.fixture(scope='session')
-def cfd_weak_128(tmp_path_factory) -> Path:
+def load_tool() -> Callable[[str], ModuleType]:
+    """Factory: a script under ``tools/`` (e.g. ``'infer.py'``,
+    ``'analysis_tools/get_flops.py'``) loaded as a module, so that tests can
+    call its functions."""
+
+    def load(path: str) -> ModuleType:
+        spec = importlib.util.spec_from_file_location(
+            'mmcrack_tool_' + Path(path).stem, REPO_ROOT / 'tools' / path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
+
+
+@pytest.fixture(scope='session')
+def cfd_weak_128(tmp_path_factory, load_tool) -> Path:
     """The README's image-level set for the CPU-sized WP-CrackNet config:
     CFD's train images as 3x3 grids of 128x128 patches, made by
     tools/dataset_converters/make_weak_labels.py."""
     cfd = shared_data_dir('cfd')
-    spec = importlib.util.spec_from_file_location(
-        'make_weak_labels',
-        REPO_ROOT / 'tools' / 'dataset_converters' / 'make_weak_labels.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     out = tmp_path_factory.mktemp('weak') / 'cfd_weak-128'
-    tool.main([
+    load_tool('dataset_converters/make_weak_labels.py').main([
         str(cfd),
         str(out), '--grid', '3', '--negatives-per-image', '0', '--resize',
         '128'

@@ -1,4 +1,3 @@
-import importlib.util
 from pathlib import Path
 
 import cv2
@@ -8,7 +7,6 @@ import pytest
 from mmcrack.datasets import CrackDataError, ImageLabelDataset
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TOOL = REPO_ROOT / 'tools' / 'dataset_converters' / 'make_weak_labels.py'
 META_KEYS = ('img_path', 'ori_shape', 'img_shape', 'pad_shape',
              'scale_factor', 'flip', 'flip_direction', 'img_label')
 PIPELINE = [
@@ -21,16 +19,14 @@ pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture(scope='module')
-def weak_cracksc(tmp_path_factory):
+def weak_cracksc(tmp_path_factory, load_tool):
     """An image-level set built from the real CrackSC val images."""
     data = REPO_ROOT / '..' / 'shared' / 'data' / 'cracksc'
     if not (data / 'images').is_dir():
         pytest.skip(f'real crack data {data} is not available')
-    spec = importlib.util.spec_from_file_location('make_weak_labels', TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     out = tmp_path_factory.mktemp('weak') / 'cracksc_weak'
-    tool.main([str(data), str(out), '--split', 'val'])
+    load_tool('dataset_converters/make_weak_labels.py').main(
+        [str(data), str(out), '--split', 'val'])
     return out
 
 

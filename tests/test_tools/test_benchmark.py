@@ -2,7 +2,6 @@
 
 No timing is asserted: the numbers depend on the machine and its load."""
 import argparse
-import importlib.util
 import json
 import os
 import subprocess
@@ -21,12 +20,8 @@ CONFIG = ('configs/hrsegnet/'
 
 
 @pytest.fixture(scope='module')
-def tool():
-    spec = importlib.util.spec_from_file_location(
-        'benchmark', REPO_ROOT / 'tools' / 'benchmark.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def tool(load_tool):
+    return load_tool('benchmark.py')
 
 
 def test_benchmark_report(tmp_path, cfd_dir, random_checkpoint):

@@ -1,8 +1,6 @@
 """tools/misc/generate_synthetic_cracks.py writes what it says."""
 import hashlib
-import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,18 +8,10 @@ from PIL import Image
 
 from mmcrack.datasets.synthetic_cracks import generate_synthetic_cracks
 
-TOOL = (
-    Path(__file__).resolve().parents[2] / 'tools' / 'misc' /
-    'generate_synthetic_cracks.py')
-
 
 @pytest.fixture(scope='module')
-def tool():
-    spec = importlib.util.spec_from_file_location('generate_synthetic_cracks',
-                                                  TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def tool(load_tool):
+    return load_tool('misc/generate_synthetic_cracks.py')
 
 
 def test_help_explains_every_argument(tool, capsys):

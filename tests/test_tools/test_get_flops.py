@@ -1,5 +1,4 @@
 """tools/analysis_tools/get_flops.py and mmcrack.utils.complexity."""
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,6 @@ from mmengine import Config
 from mmcrack.utils.complexity import count_macs, count_params
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TOOL = REPO_ROOT / 'tools' / 'analysis_tools' / 'get_flops.py'
 CONFIGS = REPO_ROOT / 'configs' / 'hrsegnet'
 # HrSegNet at 1x3x400x400: parameters with / without the auxiliary heads
 # and MACs (the paper's "GFLOPs" are MACs; Table 5 prints 0.66 for B16).
@@ -27,11 +25,8 @@ EXPECTED = {
 
 
 @pytest.fixture(scope='module')
-def tool():
-    spec = importlib.util.spec_from_file_location('get_flops', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def tool(load_tool):
+    return load_tool('analysis_tools/get_flops.py')
 
 
 @pytest.mark.parametrize('config', sorted(EXPECTED))

@@ -1,6 +1,5 @@
 """tools/model_converters/hrsegnet_paddle2mmcrack.py: official weights in
 the official parameter names load into mmcrack's HrSegNet unchanged."""
-import importlib.util
 import pickle
 from pathlib import Path
 
@@ -13,16 +12,11 @@ from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TOOL = REPO_ROOT / 'tools' / 'model_converters' / 'hrsegnet_paddle2mmcrack.py'
 
 
 @pytest.fixture(scope='module')
-def tool():
-    spec = importlib.util.spec_from_file_location('hrsegnet_paddle2mmcrack',
-                                                  TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def tool(load_tool):
+    return load_tool('model_converters/hrsegnet_paddle2mmcrack.py')
 
 
 def build_model(base):

@@ -1,7 +1,6 @@
 """tools/infer.py end to end: real photos, a nested folder with a corrupt
 file, a video and a large photo that needs sliding windows."""
 import csv
-import importlib.util
 import json
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import pytest
 from mmcrack.apis import CSV_COLUMNS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TOOL = REPO_ROOT / 'tools' / 'infer.py'
 DEMO_CONFIG = str(REPO_ROOT / 'configs' / 'hrsegnet' /
                   'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 
@@ -23,11 +21,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope='module')
-def tool():
-    spec = importlib.util.spec_from_file_location('infer', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def tool(load_tool):
+    return load_tool('infer.py')
 
 
 @pytest.fixture(scope='module')

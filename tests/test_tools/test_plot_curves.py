@@ -1,24 +1,15 @@
 """tools/analysis_tools/plot_curves.py: parsing scalars.json, the PNG."""
-import importlib.util
 import json
 import os
 import time
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
-TOOL = (
-    Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' /
-    'plot_curves.py')
-
 
 @pytest.fixture(scope='module')
-def tool():
-    spec = importlib.util.spec_from_file_location('plot_curves', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def tool(load_tool):
+    return load_tool('analysis_tools/plot_curves.py')
 
 
 def write_scalars(path, losses, metrics, val_interval=2, start=1):

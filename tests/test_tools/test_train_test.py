@@ -4,7 +4,6 @@ tools/dist_test.sh, on real crack images from ../shared/data/cracksc; a CFD
 config of each other model family (its own optimizers, scheduler and hooks)
 through tools/train.py and tools/test.py on ../shared/data/cfd; and the clear
 errors of --amp without a GPU and of --tta without a tta_pipeline."""
-import importlib.util
 import json
 import math
 import os
@@ -341,17 +340,13 @@ def test_dist_train_and_test_two_processes(tmp_path, cracksc_dir):
     check_metrics(out)
 
 
-def test_metrics_file_is_written_again_whole(tmp_path):
+def test_metrics_file_is_written_again_whole(tmp_path, load_tool):
     """Under dist_test.sh every process dumps the metrics file (mmengine's
     LoggerHook); a file torn by two writing at once is written again."""
-    spec = importlib.util.spec_from_file_location(
-        'test_tool', REPO_ROOT / 'tools' / 'test.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
     path = tmp_path / 'metrics.json'
     path.write_text('{"IoU": 3.98, "time": 0.07}}')
-    tool.rewrite_metrics_file({'IoU': 3.98, 'ODS': np.float64(10.13)},
-                              str(path))
+    load_tool('test.py').rewrite_metrics_file(
+        {'IoU': 3.98, 'ODS': np.float64(10.13)}, str(path))
     assert json.loads(path.read_text()) == {'IoU': 3.98, 'ODS': 10.13}
 
 

@@ -1,7 +1,6 @@
 """Fixtures shared by the converter tests: load a converter script, build
 the converted set as :class:`CrackDataset`, and take real pairs from
 ``../shared/data``."""
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -10,22 +9,11 @@ import pytest
 from mmseg.registry import DATASETS
 from PIL import Image
 
-CONVERTER_DIR = Path(__file__).resolve().parents[3] / 'tools' / \
-    'dataset_converters'
-
 
 @pytest.fixture
-def load_converter():
+def load_converter(load_tool):
     """name -> the module ``tools/dataset_converters/<name>.py``."""
-
-    def load(name):
-        spec = importlib.util.spec_from_file_location(
-            f'mmcrack_converter_{name}', CONVERTER_DIR / f'{name}.py')
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-    return load
+    return lambda name: load_tool(f'dataset_converters/{name}.py')
 
 
 @pytest.fixture

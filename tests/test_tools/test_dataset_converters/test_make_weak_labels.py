@@ -1,5 +1,4 @@
 """tools/dataset_converters/make_weak_labels.py on the real sets."""
-import importlib.util
 from pathlib import Path
 
 import cv2
@@ -7,17 +6,13 @@ import numpy as np
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-TOOL = REPO_ROOT / 'tools' / 'dataset_converters' / 'make_weak_labels.py'
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture(scope='module')
-def tool():
-    spec = importlib.util.spec_from_file_location('make_weak_labels', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def tool(load_tool):
+    return load_tool('dataset_converters/make_weak_labels.py')
 
 
 def read_labels(out):
