@@ -87,9 +87,10 @@ def tiny_model(seed=0, loss_decode=None):
 
 def real_crops(data_dir, size=64):
     """Two crack and two crack-free crops of real photos, BGR uint8 CHW (as
-    LoadImageFromFile and PackSegInputs give them), with image labels."""
+    LoadImageFromFile and PackSegInputs give them), with image labels and
+    the crops' pixel masks (N, H, W)."""
     stems = sorted(p.stem for p in (data_dir / 'masks').glob('*.png'))[:4]
-    inputs, labels = [], []
+    inputs, labels, masks = [], [], []
     for i, stem in enumerate(stems):
         img = cv2.imread(str(data_dir / 'images' / f'{stem}.jpg'))
         mask = cv2.imread(str(data_dir / 'masks' / f'{stem}.png'), 0)
@@ -110,7 +111,8 @@ def real_crops(data_dir, size=64):
             torch.from_numpy(img[y:y + size, x:x + size].transpose(
                 2, 0, 1).copy()))
         labels.append(int(want_crack))
-    return inputs, labels
+        masks.append(torch.from_numpy(mask[y:y + size, x:x + size]).long())
+    return inputs, labels, torch.stack(masks)
 
 
 def test_inference_path_has_the_papers_parameter_count():
@@ -167,7 +169,7 @@ def test_one_iteration_updates_each_sub_module_in_its_own_step(cracksc_dir):
 
         wrapper.update_params = update_params
 
-    inputs, labels = real_crops(cracksc_dir)
+    inputs, labels, _ = real_crops(cracksc_dir)
     samples = [SegDataSample(metainfo=dict(img_label=lb)) for lb in labels]
     log_vars = model.train_step(
         dict(inputs=inputs, data_samples=samples), optim_wrapper)
@@ -197,6 +199,41 @@ def test_one_iteration_updates_each_sub_module_in_its_own_step(cracksc_dir):
     assert all(p.grad is None or not p.grad.any()
                for n, p in names.items() if n.startswith('reconstructor'))
     assert model.training and not model.classifier['backbone'].bn7.training
+
+
+def test_short_training_lowers_each_steps_loss(cfd_dir):
+    """12 iterations of the README's CPU-sized config on one batch of real
+    128x128 CFD crops: the classifier's and the reconstructor's image-label
+    BCE, the full reconstruction and the detector's loss all fall. The
+    detector learns the crops' masks as pseudo labels, so that its target
+    stays fixed (the CRF is tested in tests/test_utils/test_crf.py)."""
+    cfg = Config.fromfile(REPO_ROOT / 'configs/wp_cracknet/'
+                          'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    inputs, labels, masks = real_crops(cfd_dir, size=128)
+    model.pseudo_labels = lambda images, cam: masks[[0, 2]]
+    samples = [SegDataSample(metainfo=dict(img_label=lb)) for lb in labels]
+    logs = [
+        model.train_step(
+            dict(inputs=inputs, data_samples=samples), optim_wrapper)
+        for _ in range(12)
+    ]
+    assert all(log['det_num_pseudo'] == 2 for log in logs)
+    curves = {
+        key: np.array([float(log[key]) for log in logs])
+        for key in ('loss_cls_bce', 'loss_rec_bce', 'loss_rec_full',
+                    'loss_det')
+    }
+    history = {key: np.round(curve, 4) for key, curve in curves.items()}
+    assert curves['loss_cls_bce'][-1] < 0.1 * curves['loss_cls_bce'][0], \
+        history
+    assert curves['loss_rec_bce'][-1] < 0.1 * curves['loss_rec_bce'][0], \
+        history
+    assert curves['loss_rec_full'][-1] < 0.8 * curves['loss_rec_full'][0], \
+        history
+    assert np.all(np.diff(curves['loss_det']) < 0), history
 
 
 def test_predict_returns_probabilities_and_labels():
@@ -292,7 +329,7 @@ def test_exports_to_onnx(tmp_path):
 
 def test_empty_pseudo_labels_are_left_out(cracksc_dir):
     model = tiny_model()
-    inputs, labels = real_crops(cracksc_dir)  # crack images: 0 and 2
+    inputs, labels, _ = real_crops(cracksc_dir)  # crack images: 0 and 2
 
     def first_crack_image_empty(images, cam):
         pseudo = (cam[:, 0] > 0.5).long()
@@ -321,7 +358,7 @@ def test_empty_pseudo_labels_are_left_out(cracksc_dir):
 def test_too_large_pseudo_labels_can_be_left_out(cracksc_dir):
     model = tiny_model()
     model.train_cfg = dict(max_pseudo_fraction=0.5)
-    inputs, labels = real_crops(cracksc_dir)  # crack images: 0 and 2
+    inputs, labels, _ = real_crops(cracksc_dir)  # crack images: 0 and 2
 
     def second_crack_image_full(images, cam):
         pseudo = torch.zeros_like(cam[:, 0], dtype=torch.long)
@@ -344,7 +381,7 @@ def test_balanced_learning_steers_the_detector(cracksc_dir):
     model = tiny_model(
         loss_decode=dict(type='BalancedCrossEntropyLoss', pos_weight=15.0))
     model.pseudo_labels = lambda inputs, cam: (cam[:, 0] > 0.5).long()
-    inputs, labels = real_crops(cracksc_dir)
+    inputs, labels, _ = real_crops(cracksc_dir)
     samples = [SegDataSample(metainfo=dict(img_label=lb)) for lb in labels]
     log_vars = model.train_step(
         dict(inputs=inputs, data_samples=samples),
