@@ -227,12 +227,9 @@ def test_short_training_lowers_each_steps_loss(cfd_dir):
                     'loss_det')
     }
     history = {key: np.round(curve, 4) for key, curve in curves.items()}
-    assert curves['loss_cls_bce'][-1] < 0.1 * curves['loss_cls_bce'][0], \
-        history
-    assert curves['loss_rec_bce'][-1] < 0.1 * curves['loss_rec_bce'][0], \
-        history
-    assert curves['loss_rec_full'][-1] < 0.8 * curves['loss_rec_full'][0], \
-        history
+    for key, ratio in (('loss_cls_bce', 0.1), ('loss_rec_bce', 0.1),
+                       ('loss_rec_full', 0.8)):
+        assert curves[key][-1] < ratio * curves[key][0], history
     assert np.all(np.diff(curves['loss_det']) < 0), history
 
 
