@@ -1,7 +1,11 @@
 """Shared fixtures: the real crack data beside the repository, short training
 on it, checkpoints of configs' models, and one torch thread for the modules
-that ask for it; glibc's malloc tuned as for training."""
+that ask for it; glibc's malloc tuned as for training; the tools/ scripts
+as modules or commands."""
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Callable, List, Tuple, Union
@@ -112,6 +116,24 @@ def load_tool() -> Callable[[str], ModuleType]:
         return module
 
     return load
+
+
+@pytest.fixture(scope='session')
+def run_tool() -> Callable[..., subprocess.CompletedProcess]:
+    """Factory: ``python tools/<path> *args`` run from the repository root
+    with mmcrack importable and its output captured (text); returns the
+    ``CompletedProcess`` whatever its exit status."""
+
+    def run(path: str, *args, timeout: int = 900):
+        return subprocess.run(
+            [sys.executable, f'tools/{path}', *map(str, args)],
+            cwd=REPO_ROOT,
+            env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
+            capture_output=True,
+            text=True,
+            timeout=timeout)
+
+    return run
 
 
 @pytest.fixture(scope='session')

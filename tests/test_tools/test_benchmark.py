@@ -3,9 +3,6 @@
 No timing is asserted: the numbers depend on the machine and its load."""
 import argparse
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,23 +21,15 @@ def tool(load_tool):
     return load_tool('benchmark.py')
 
 
-def test_benchmark_report(tmp_path, cfd_dir, random_checkpoint):
+def test_benchmark_report(tmp_path, cfd_dir, random_checkpoint, run_tool):
     checkpoint = random_checkpoint(REPO_ROOT / CONFIG)
     out_dir = tmp_path / 'bench'
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    proc = subprocess.run([
-        sys.executable, 'tools/benchmark.py', CONFIG, '--shape', '64',
-        '--warmup', '1', '--runs', '2', '--backends', 'pytorch',
-        'onnxruntime', '--compare', '--compare-models', 'BiSeNetV2',
-        '--train-iters', '1', '--train-warmup', '0', '--train-batch', '2',
-        '--train-data', str(cfd_dir), '--out-dir', str(out_dir),
-        '--checkpoint', str(checkpoint)
-    ],
-                          cwd=REPO_ROOT,
-                          env=env,
-                          capture_output=True,
-                          text=True,
-                          timeout=900)
+    proc = run_tool('benchmark.py', CONFIG, '--shape', '64', '--warmup', '1',
+                    '--runs', '2', '--backends', 'pytorch', 'onnxruntime',
+                    '--compare', '--compare-models', 'BiSeNetV2',
+                    '--train-iters', '1', '--train-warmup', '0',
+                    '--train-batch', '2', '--train-data', cfd_dir,
+                    '--out-dir', out_dir, '--checkpoint', checkpoint)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     report = json.loads((out_dir / 'benchmark.json').read_text())
     assert report['checkpoint'] == str(checkpoint)

@@ -2,9 +2,6 @@
 (which must import mmcrack by itself), the ONNX Runtime model it writes,
 tools/infer.py on that model for every model family, and the TensorRT path
 on a machine without TensorRT."""
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -19,26 +16,12 @@ CONFIG = ('configs/hrsegnet/'
           'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 
 
-def run_tool(tool, *args):
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    return subprocess.run([sys.executable, tool, *map(str, args)],
-                          cwd=REPO_ROOT,
-                          env=env,
-                          capture_output=True,
-                          text=True,
-                          timeout=900)
-
-
-def deploy(*args):
-    return run_tool('tools/deploy.py', *args)
-
-
-def test_deploy_onnxruntime(tmp_path, cfd_dir):
+def test_deploy_onnxruntime(tmp_path, cfd_dir, run_tool):
     image = sorted((cfd_dir / 'images').glob('*.jpg'))[0]
     work_dir = tmp_path / 'ort'
-    proc = deploy('configs/deploy/segmentation_onnxruntime_static-400x400.py',
-                  CONFIG, 'none', image, '--work-dir', work_dir,
-                  '--dump-info')
+    deploy_cfg = 'configs/deploy/segmentation_onnxruntime_static-400x400.py'
+    proc = run_tool('deploy.py', deploy_cfg, CONFIG, 'none', image,
+                    '--work-dir', work_dir, '--dump-info')
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     # torch2onnx ran in a subprocess of mmdeploy's.
@@ -60,7 +43,7 @@ def test_deploy_onnxruntime(tmp_path, cfd_dir):
 
     # The README's next step: tools/infer.py on the exported model. The
     # 480x320 photo does not fit the static 400x400 input: it slides.
-    infer = run_tool('tools/infer.py', CONFIG, onnx_file, image, '--backend',
+    infer = run_tool('infer.py', CONFIG, onnx_file, image, '--backend',
                      'onnxruntime', '--out', tmp_path / 'infer')
     assert infer.returncode == 0, (infer.stdout + infer.stderr)[-3000:]
     assert 'sliding-window (crop 400x400' in infer.stdout
@@ -97,7 +80,7 @@ FAMILY_DEPLOYS = {
 
 @pytest.mark.parametrize('family', sorted(FAMILY_DEPLOYS))
 def test_deploy_and_infer_other_families(family, tmp_path, cfd_dir,
-                                         random_checkpoint):
+                                         random_checkpoint, run_tool):
     """Every family goes through tools/deploy.py with a checkpoint, exported
     as logits, and tools/infer.py gives the same crack probabilities from
     the ONNX model as from the checkpoint."""
@@ -110,9 +93,10 @@ def test_deploy_and_infer_other_families(family, tmp_path, cfd_dir,
     cv2.imwrite(str(image), cv2.resize(photo, size[::-1]))
 
     work_dir = tmp_path / 'ort'
-    proc = deploy(f'configs/deploy/{deploy_cfg}', model_cfg, checkpoint,
-                  image, '--work-dir', work_dir, '--deploy-cfg-options',
-                  'codebase_config.with_argmax=False')
+    proc = run_tool('deploy.py', f'configs/deploy/{deploy_cfg}', model_cfg,
+                    checkpoint, image, '--work-dir', work_dir,
+                    '--deploy-cfg-options',
+                    'codebase_config.with_argmax=False')
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     onnx_file = work_dir / 'end2end.onnx'
     assert f'{onnx_file} (' in proc.stdout
@@ -121,7 +105,7 @@ def test_deploy_and_infer_other_families(family, tmp_path, cfd_dir,
     for backend, model_file in (('pytorch', checkpoint),
                                 ('onnxruntime', onnx_file)):
         out = tmp_path / backend
-        infer = run_tool('tools/infer.py', infer_cfg, model_file, image,
+        infer = run_tool('infer.py', infer_cfg, model_file, image,
                          '--backend', backend, '--out', out,
                          '--save-prob-npy', '--no-measure')
         assert infer.returncode == 0, (infer.stdout + infer.stderr)[-3000:]
@@ -140,7 +124,7 @@ def test_deploy_and_infer_other_families(family, tmp_path, cfd_dir,
                   probs['pytorch']).max() <= 0.01 * spread
 
 
-def test_deploy_tensorrt_without_tensorrt(tmp_path, cfd_dir):
+def test_deploy_tensorrt_without_tensorrt(tmp_path, cfd_dir, run_tool):
     try:
         import tensorrt  # noqa: F401
         pytest.skip('TensorRT is installed')
@@ -148,9 +132,10 @@ def test_deploy_tensorrt_without_tensorrt(tmp_path, cfd_dir):
         pass
     image = sorted((cfd_dir / 'images').glob('*.jpg'))[0]
     work_dir = tmp_path / 'trt'
-    proc = deploy('configs/deploy/segmentation_tensorrt_static-256x256.py',
-                  CONFIG, 'none', image, '--work-dir', work_dir,
-                  '--no-optimize')
+    proc = run_tool('deploy.py',
+                    'configs/deploy/segmentation_tensorrt_static-256x256.py',
+                    CONFIG, 'none', image, '--work-dir', work_dir,
+                    '--no-optimize')
     out = proc.stdout + proc.stderr
     # The ONNX graph for TensorRT is exported on the CPU; the engine cannot
     # be built, and the error says why and how to get TensorRT.

@@ -66,7 +66,7 @@ def run(args, **env):
     return proc.stdout + proc.stderr
 
 
-def test_train_resume_test(tmp_path, cracksc_dir):
+def test_train_resume_test(tmp_path, cracksc_dir, run_tool):
     config = tiny_config(tmp_path, cracksc_dir, max_iters=2)
     work_dir = tmp_path / 'work'
     run([sys.executable, 'tools/train.py', str(config), '--work-dir',
@@ -74,11 +74,8 @@ def test_train_resume_test(tmp_path, cracksc_dir):
     assert (work_dir / 'iter_2.pth').is_file()
 
     # --resume where no run was: an error, not a silent fresh start.
-    proc = subprocess.run(
-        [sys.executable, 'tools/train.py', str(config), '--work-dir',
-         str(tmp_path / 'typo'), '--resume'],
-        cwd=REPO_ROOT, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)),
-        capture_output=True, text=True, timeout=900)
+    proc = run_tool('train.py', config, '--work-dir', tmp_path / 'typo',
+                    '--resume')
     assert proc.returncode != 0
     assert '--resume: no checkpoint to resume in' in proc.stderr
     assert not (tmp_path / 'typo' / 'iter_2.pth').exists()
@@ -136,7 +133,8 @@ def overlays(show_dir):
     return list((show_dir / 'vis_data' / 'vis_image').glob('*.png'))
 
 
-def test_mmseg_train_tool_with_custom_imports(tmp_path, cracksc_dir):
+def test_mmseg_train_tool_with_custom_imports(tmp_path, cracksc_dir,
+                                              run_tool):
     """An existing MMSeg project: mmseg's own tools/train.py and
     tools/test.py, mmseg's own default runtime, and only ``custom_imports``
     added for mmcrack."""
@@ -193,10 +191,8 @@ default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=2,
         assert set(np.unique(cv2.imread(str(mask), 0))) <= {0, 1}
 
     # mmseg's default runtime has a tta_model but no tta_pipeline.
-    proc = subprocess.run(
-        [sys.executable, 'tools/test.py', str(config),
-         str(tmp_path / 'work' / 'iter_2.pth'), '--tta'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    proc = run_tool('test.py', config, tmp_path / 'work' / 'iter_2.pth',
+                    '--tta', timeout=300)
     assert proc.returncode != 0
     assert '--tta needs tta_pipeline in the config' in proc.stderr
 
@@ -352,10 +348,8 @@ def test_metrics_file_is_written_again_whole(tmp_path, load_tool):
 
 @pytest.mark.skipif(
     torch.cuda.is_available(), reason='--amp runs where CUDA is')
-def test_amp_without_gpu_stops_with_a_message():
-    proc = subprocess.run(
-        [sys.executable, 'tools/train.py', str(DEMO_CONFIG), '--amp'],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+def test_amp_without_gpu_stops_with_a_message(run_tool):
+    proc = run_tool('train.py', DEMO_CONFIG, '--amp', timeout=300)
     assert proc.returncode != 0
     assert '--amp needs a CUDA' in proc.stderr
     assert 'Train without --amp' in proc.stderr
