@@ -208,3 +208,26 @@ def test_balanced_config_trains_and_adapts(tmp_path, cfd_dir, config,
     assert (weight - 1.0) * prf > 0
     crop = runner.train_dataloader.dataset.pipeline.transforms[2]
     assert (crop.pos_prob - 0.5) * prf > 0
+
+
+def test_resume_restores_the_crop_rate():
+    runner, loss, crop = runner_with((90, 10, 210))
+    hook = BalancedLearningHook(interval=10, prob_step=0.1)
+    hook.before_train(runner)
+    hook.after_train_iter(runner, 9)
+    moved = crop.pos_prob
+    assert moved > 0.5
+    checkpoint = {}
+    hook.before_save_checkpoint(runner, checkpoint)
+    # A resumed run builds its pipeline from the config again; the runner
+    # loads the checkpoint before the hooks' before_train.
+    resumed_runner, _, resumed_crop = runner_with((0, 0, 0))
+    assert resumed_crop.pos_prob == 0.5
+    resumed = BalancedLearningHook(interval=10, prob_step=0.1)
+    resumed.after_load_checkpoint(resumed_runner, checkpoint)
+    resumed.before_train(resumed_runner)
+    assert resumed_crop.pos_prob == moved
+    # A pipeline with another number of crack-aware crops cannot take it.
+    resumed_runner.train_dataloader.dataset.pipeline.transforms = []
+    with pytest.raises(ValueError, match='the config the run was started'):
+        resumed.before_train(resumed_runner)

@@ -68,6 +68,12 @@ class BalancedLearningHook(Hook):
     recall is well above precision (the model over-predicts cracks) they
     shrink, by an amount proportional to the relative gap.
 
+    The loss weights are buffers of the model and travel with its state
+    dict; the hook saves the sampling rates (``pos_prob`` of each knob) in
+    the checkpoint under ``'balanced_learning'`` and sets them back when a
+    run resumes (``--resume``), so a resumed run continues from where the
+    rates had moved rather than from the config's values.
+
     Args:
         interval (int): Iterations between updates. Defaults to 50.
         weight_step (float): Step of ``log(pos_weight)`` at ``|PRF| = 1``.
@@ -97,6 +103,7 @@ class BalancedLearningHook(Hook):
                              'max_weight.')
         if not 0 <= min_prob <= max_prob <= 1:
             raise ValueError('Need 0 <= min_prob <= max_prob <= 1.')
+        self._resumed_pos_prob: Optional[List[float]] = None
         self.interval = interval
         self.weight_step = weight_step
         self.min_weight = min_weight
@@ -143,6 +150,29 @@ class BalancedLearningHook(Hook):
                 'CrackAwareCrop) in the training pipeline, so only the loss '
                 'weight pos_weight is adapted.',
                 logger='current')
+        if self._resumed_pos_prob is not None:
+            if len(self._resumed_pos_prob) != len(self._knobs):
+                raise ValueError(
+                    'BalancedLearningHook: the checkpoint holds '
+                    f'{len(self._resumed_pos_prob)} sampling rates but the '
+                    f'training pipeline has {len(self._knobs)} transforms '
+                    'with a pos_prob; resume with the config the run was '
+                    'started with.')
+            for knob, pos_prob in zip(self._knobs, self._resumed_pos_prob):
+                knob.pos_prob = pos_prob
+            print_log(
+                'BalancedLearningHook: sampling rates pos_prob '
+                f'{self._resumed_pos_prob} restored from the checkpoint.',
+                logger='current')
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        checkpoint['balanced_learning'] = dict(
+            pos_prob=[knob.pos_prob for knob in getattr(self, '_knobs', [])])
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        state = checkpoint.get('balanced_learning')
+        if state is not None:
+            self._resumed_pos_prob = list(state['pos_prob'])
 
     def _step(self, factor: Optional[float]) -> Optional[float]:
         if factor is None or abs(factor) <= self.tolerance:

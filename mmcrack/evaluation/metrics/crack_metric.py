@@ -136,6 +136,13 @@ class CrackMetric(BaseMetric):
     ODS/OIS describe the merged prediction; mmseg 1.2.2's ``SegTTAModel``
     leaves the ``seg_logits`` of one augmented view.
 
+    Subsets: with ``subsets=dict(name=folder, ...)`` the images whose path
+    lies under ``folder`` are also scored on their own, under the keys
+    ``'{name}/{key}'`` (``'cfd/IoU'``, ``'cfd/ODS'``, ...), beside the keys of
+    all images together; ``IoU_subset_mean`` is the mean crack IoU of the
+    subsets, for a ``save_best`` that weighs each set equally whatever its
+    number of crack pixels. An image under no subset folder is an error.
+
     Without ``seg_logits`` the metric raises an error at the first batch
     rather than silently dropping ODS/OIS from the results; set
     ``ods_ois=False`` to report only the label-based keys.
@@ -160,6 +167,8 @@ class CrackMetric(BaseMetric):
             ``pred_sem_seg`` there as ``<image name>.png`` (one channel,
             0 background, 1 crack), as mmseg's ``IoUMetric`` does;
             ``tools/test.py --out DIR`` sets it. Defaults to None.
+        subsets (dict[str, str], optional): Name -> folder of the images
+            to score on their own as well (see above). Defaults to None.
         keep_results (bool): Accepted because mmseg's own
             ``tools/test.py --out`` passes it; the masks are always kept.
             Defaults to True.
@@ -177,6 +186,7 @@ class CrackMetric(BaseMetric):
                  ods_ois: bool = True,
                  single_channel: str = 'prob',
                  output_dir: Optional[str] = None,
+                 subsets: Optional[Dict[str, str]] = None,
                  keep_results: bool = True,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
@@ -207,6 +217,10 @@ class CrackMetric(BaseMetric):
                              f'{single_channel!r}.')
         self.single_channel = single_channel
         self.output_dir = output_dir
+        self.subsets = {
+            name: osp.abspath(folder) + osp.sep
+            for name, folder in (subsets or {}).items()
+        }
         if output_dir is not None and is_main_process():
             mkdir_or_exist(output_dir)
 
@@ -241,6 +255,8 @@ class CrackMetric(BaseMetric):
                 self.save_prediction(pred, data_sample['img_path'])
             valid = label != self.ignore_index
             result = dict(areas=self.label_areas(pred, label, valid))
+            if self.subsets:
+                result['subset'] = self.subset_of(data_sample['img_path'])
             if self.ods_ois:
                 if 'seg_logits' not in data_sample:
                     raise KeyError(
@@ -260,6 +276,16 @@ class CrackMetric(BaseMetric):
                         'seg_logits must be at the original image size.')
                 result.update(self.sweep_counts(prob, label == CRACK, valid))
             self.results.append(result)
+
+    def subset_of(self, img_path: str) -> str:
+        """Name of the subset whose folder holds ``img_path``."""
+        path = osp.abspath(img_path)
+        for name, folder in self.subsets.items():
+            if path.startswith(folder):
+                return name
+        raise ValueError(
+            f'Image {img_path} lies under none of the CrackMetric subsets '
+            f'{self.subsets}: add its folder to subsets.')
 
     def save_prediction(self, pred: np.ndarray, img_path: str) -> None:
         """Write ``pred`` as ``output_dir/<image name>.png`` (uint8)."""
@@ -371,6 +397,26 @@ class CrackMetric(BaseMetric):
             Dict[str, float]: The keys described in the class docstring.
         """
         logger: MMLogger = MMLogger.get_current_instance()
+        metrics = self.dataset_metrics(results, logger)
+        if self.subsets:
+            subset_ious = []
+            for name in self.subsets:
+                subset = [r for r in results if r['subset'] == name]
+                if not subset:
+                    raise ValueError(f'CrackMetric subset {name!r} '
+                                     f'({self.subsets[name]}) has no image.')
+                print_log(f'subset {name}: {len(subset)} images', logger)
+                subset_metrics = self.dataset_metrics(subset, logger)
+                subset_ious.append(subset_metrics['IoU'])
+                metrics.update((f'{name}/{key}', value)
+                               for key, value in subset_metrics.items())
+            metrics['IoU_subset_mean'] = float(
+                np.round(np.mean(subset_ious), 2))
+        return metrics
+
+    def dataset_metrics(self, results: List[dict],
+                        logger: MMLogger) -> Dict[str, float]:
+        """The keys of the class docstring over ``results``."""
         areas = np.sum([r['areas'] for r in results], axis=0).astype(float)
         inter, union, pred_area, label_area = areas
         with np.errstate(divide='ignore', invalid='ignore'):

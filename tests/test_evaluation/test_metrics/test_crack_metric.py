@@ -328,3 +328,23 @@ def test_output_dir_writes_the_predicted_masks(tmp_path):
         mask = cv2.imread(str(out / f'{name}.png'), cv2.IMREAD_UNCHANGED)
         assert mask.dtype == np.uint8
         np.testing.assert_array_equal(mask, pred)
+
+
+def test_subsets_scored_on_their_own():
+    # Set a: IoU 4/6 (the 4x4 case); set b: a perfect prediction.
+    gt_b = [[0, 1], [0, 1]]
+    samples = [
+        dict(sample(GT4, prob=np.where(np.array(PRED4) > 0, 0.9, 0.1)),
+             img_path='/data/a/images/x.jpg'),
+        dict(sample(gt_b, prob=np.array(gt_b) * 0.8 + 0.1),
+             img_path='/data/b/images/y.jpg'),
+    ]
+    res = evaluate(samples, subsets=dict(a='/data/a', b='/data/b/'))
+    assert res['a/IoU'] == 66.67 and res['a/ODS'] == 80.0
+    assert res['b/IoU'] == 100.0 and res['b/Precision'] == 100.0
+    assert res['IoU'] == round(100 * 6 / 8, 2)  # 6 TP, 1 FP, 1 FN pooled
+    assert res['IoU_subset_mean'] == round((66.67 + 100) / 2, 2)
+    # /data/ab is not under /data/a: an image under no subset is an error.
+    outside = dict(sample(gt_b, pred=gt_b), img_path='/data/ab/z.jpg')
+    with pytest.raises(ValueError, match='none of the CrackMetric subsets'):
+        evaluate([outside], subsets=dict(a='/data/a'))
