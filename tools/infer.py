@@ -19,7 +19,12 @@ the model's crop size (--slide / --whole force a mode). Unreadable files are
 reported and skipped; the summary lists them. Existing outputs are never
 overwritten without --overwrite.
 
-Example:
+The model is a name of the model index (--list-models prints them) or a
+config with its checkpoint.
+
+Examples:
+    python tools/infer.py --list-models
+    python tools/infer.py MODEL_NAME survey_photos/ --mm-per-pixel 0.5
     python tools/infer.py \\
         configs/hrsegnet/hrsegnet-b16_1xb8-20k_cracksc-256x256.py \\
         work_dirs/hrsegnet/iter_20000.pth survey_photos/ \\
@@ -47,7 +52,9 @@ from mmcrack.apis import (BACKENDS, CrackInferencer, OutputLayout,
                           save_measurements)
 from mmcrack.apis.inference import DEFAULT_SLIDE_FACTOR
 from mmcrack.apis.quantification import DEFAULT_MIN_AREA
-from mmcrack.utils.tool_utils import add_cfg_options_arg
+from mmcrack.apis.model_index import format_model_table
+from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_model_args,
+                                      parse_model_args)
 from mmcrack.visualization import CrackLocalVisualizer
 
 
@@ -55,16 +62,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config', help='model config file')
-    parser.add_argument(
-        'checkpoint',
-        help='model file: a .pth checkpoint (pytorch backend), or the '
-        'end2end.onnx / end2end.engine that tools/deploy.py wrote '
-        '(onnxruntime / tensorrt backend)')
-    parser.add_argument(
-        'input',
-        help='an image, a folder (searched recursively for images and '
-        'videos) or a video file')
+    add_model_args(parser, 'input',
+                   'an image, a folder (searched recursively for images and '
+                   'videos) or a video file')
     parser.add_argument(
         '--out',
         default='work_dirs/infer',
@@ -116,8 +116,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--threshold',
         type=float,
         help='a pixel is crack when its probability is above this '
-        '(default: 0.5, which equals the argmax of two-class models; the '
-        "decode head's threshold for one-channel heads)")
+        '(default: the threshold published with the model; else 0.5, which '
+        "equals the argmax of two-class models, or the decode head's "
+        'threshold for one-channel heads)')
     parser.add_argument(
         '--tta',
         action='store_true',
@@ -167,6 +168,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='replace existing output files (default: refuse to start)')
     add_cfg_options_arg(parser)
     args = parser.parse_args(argv)
+    if args.list_models:
+        return args
+    parse_model_args(parser, args, 'input')
     for name in ('crop_size', 'stride'):
         value = getattr(args, name)
         if value is not None and (len(value) not in (1, 2) or min(value) < 1):
@@ -207,6 +211,9 @@ def frames_of(item, video_stride: int):
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
+    if args.list_models:
+        print(format_model_table())
+        return {}
     # mmseg's resize warns on every odd feature size under align_corners.
     warnings.filterwarnings(
         'ignore', message='When align_corners=True', category=UserWarning)
@@ -224,7 +231,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     inferencer = CrackInferencer(
-        args.config,
+        args.model,
         args.checkpoint,
         backend=args.backend,
         device=device,
@@ -234,7 +241,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         slide_factor=args.slide_factor,
         threshold=args.threshold,
         tta=args.tta,
-        cfg_options=args.cfg_options)
+        cfg_options=args.cfg_options,
+        allow_partial=args.allow_partial)
     visualizer = CrackLocalVisualizer(
         name=f'mmcrack_infer_{time.time_ns()}', alpha=args.opacity)
     visualizer.dataset_meta = inferencer.dataset_meta
@@ -326,6 +334,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     lines.append(f'Inference: {modes["whole"]} whole-image, '
                  f'{modes["slide"]} sliding-window' +
                  (slide if modes['slide'] else ''))
+    lines.append(f'Threshold: {inferencer.threshold:g} '
+                 f'({inferencer.threshold_source})')
     if skipped:
         lines.append(f'Skipped {len(skipped)} input(s):')
         lines += [

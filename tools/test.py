@@ -4,6 +4,13 @@ Arguments and behaviour are those of ``mmseg/tools/test.py``, with mmcrack
 loaded; the run ends by printing the metrics and the file they were saved
 to, and where the painted predictions went with ``--show-dir``. ``--tta``
 says what is missing when a config has no ``tta_model``/``tta_pipeline``.
+
+The model is a config and its checkpoint, or a model name of the index
+(``tools/infer.py --list-models``). Every weight of the checkpoint must fit
+the config's model (``--allow-partial`` loads what fits). The crack labels
+are taken at the threshold published with the model (``--threshold``
+overrides it; without either, the model's own labels), and the metrics say
+which threshold was used.
 """
 import argparse
 import json
@@ -12,18 +19,21 @@ import os.path as osp
 from mmengine.dist import barrier, is_main_process
 from mmengine.fileio import dump
 from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 import mmcrack  # noqa: F401
-from mmcrack.utils.tool_utils import (add_runner_args, load_config,
+from mmcrack.apis import (format_model_table, load_model_checkpoint,
+                          read_checkpoint, resolve_model)
+from mmcrack.utils.tool_utils import (add_model_args, add_runner_args,
+                                      load_config, parse_model_args,
                                       parse_runner_args)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(
         description='MMSeg test (and eval) a model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_model_args(parser)
     parser.add_argument(
         '--work-dir',
         help='the directory the evaluation metrics are dumped to as json')
@@ -52,8 +62,17 @@ def parse_args():
         help='test-time augmentation: the config\'s tta_pipeline and '
         'tta_model (mmcrack\'s default runtime: the image as it is and '
         'flipped both ways, probabilities averaged)')
+    parser.add_argument(
+        '--threshold',
+        type=float,
+        help='crack where the probability is above this (default: the '
+        "threshold published with the model, else the model's labels: "
+        'argmax, or the decode head\'s threshold for one-channel heads)')
     add_runner_args(parser)
-    return parse_runner_args(parser)
+    args = parse_runner_args(parser)
+    if not args.list_models:
+        parse_model_args(parser, args)
+    return args
 
 
 def trigger_visualization_hook(cfg, args):
@@ -89,8 +108,28 @@ def rewrite_metrics_file(metrics: dict, path: str) -> None:
     barrier()
 
 
+def set_threshold(cfg, threshold: float) -> None:
+    """Give every ``CrackMetric`` of the test evaluator ``threshold``."""
+    metrics = cfg.test_evaluator
+    for metric in (metrics if isinstance(metrics, list) else [metrics]):
+        if metric.get('type') != 'CrackMetric':
+            raise ValueError(
+                f'A threshold needs CrackMetric as test_evaluator, not '
+                f'{metric.get("type")}; drop --threshold, or evaluate with '
+                "test_evaluator=dict(type='CrackMetric').")
+        metric['threshold'] = threshold
+
+
 def main():
     args = parse_args()
+    if args.list_models:
+        print(format_model_table())
+        return
+    resolved = resolve_model(args.model, args.checkpoint)
+    if resolved.checkpoint is None:
+        raise SystemExit(f'{args.model} is a config: give its checkpoint '
+                         '(tools/test.py CONFIG CHECKPOINT), or a model name.')
+    args.config, args.checkpoint = resolved.config, resolved.checkpoint
 
     cfg = load_config(args)
     # Testing needs no training data, but mmseg's visualization hook reads
@@ -100,11 +139,17 @@ def main():
                 'param_scheduler'):
         cfg[key] = None
 
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(
-            f'Checkpoint {args.checkpoint} does not exist; tools/train.py '
-            'writes them to its work dir (see last_checkpoint there).')
-    cfg.load_from = args.checkpoint
+    # Loaded below, strictly, rather than by the Runner (load_from), which
+    # runs on whatever part of the weights fits.
+    meta = read_checkpoint(args.checkpoint).get('meta') or {}
+    cfg.load_from = None
+    threshold = args.threshold
+    if threshold is None:
+        threshold = meta.get('threshold')
+    if threshold is None and resolved.entry is not None:
+        threshold = resolved.entry.metadata.get('Threshold')
+    if threshold is not None:
+        set_threshold(cfg, threshold)
 
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
@@ -117,7 +162,9 @@ def main():
                 "configs/_base_/default_runtime.py defines both (flip "
                 'test-time augmentation with CrackTTAModel): inherit it or '
                 'copy them.')
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        dataset = cfg.test_dataloader.dataset
+        for part in dataset.get('datasets', [dataset]):  # ConcatDataset
+            part.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
 
@@ -125,6 +172,10 @@ def main():
         cfg.test_evaluator['output_dir'] = args.out
 
     runner = Runner.from_cfg(cfg)
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    load_model_checkpoint(model.module if args.tta else model,
+                          args.checkpoint, args.config, args.allow_partial)
     metrics = runner.test()
 
     metrics_file = osp.join(runner.log_dir, f'{runner.timestamp}.json')

@@ -2,6 +2,11 @@
 from .backends import (BACKENDS, BackendUnavailableError, CrackBackend,
                        PytorchBackend, RunnerBackend, build_backend,
                        slide_inference)
+from .model_index import (MissingWeightsError, ModelEntry, UnknownModelError,
+                          find_model, format_model_table, load_model_index,
+                          resolve_model)
+from .model_loading import (CheckpointError, init_model,
+                            load_model_checkpoint, read_checkpoint)
 from .inference import (CrackInferencer, CrackPrediction, InputFile,
                         OutputLayout, UnreadableInputError, collect_inputs,
                         count_frames, read_frames, read_image)
@@ -16,5 +21,8 @@ __all__ = [
     'collect_inputs', 'count_frames', 'read_frames', 'read_image',
     'CRACK_TYPES', 'CSV_COLUMNS', 'MEASUREMENT_FIELDS', 'classify_crack',
     'clean_mask', 'measure_cracks', 'save_measurements',
-    'summarize_measurements'
+    'summarize_measurements', 'MissingWeightsError', 'ModelEntry',
+    'UnknownModelError', 'find_model', 'format_model_table',
+    'load_model_index', 'resolve_model', 'CheckpointError', 'init_model',
+    'load_model_checkpoint', 'read_checkpoint'
 ]

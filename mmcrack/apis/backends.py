@@ -7,7 +7,7 @@ the crack probability (H x W ``float32`` in [0, 1]) at the image's size. The
 config's test pipeline (without ``LoadAnnotations``) prepares the image for
 every backend, so a ``Resize`` in it applies to all of them alike.
 
-* :class:`PytorchBackend` runs the mmseg segmentor (``mmseg.apis.init_model``,
+* :class:`PytorchBackend` runs the mmseg segmentor (:func:`init_model`,
   ``test_step``); sliding windows go through :func:`slide_inference` (mmseg's
   windows, scores accumulated in place) over its ``encode_decode`` when the
   segmentor uses mmseg's ``EncoderDecoder.slide_inference`` or has none,
@@ -41,14 +41,12 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config, ConfigDict
 from mmengine.dataset import Compose
-from mmengine.model import revert_sync_batchnorm
-from mmengine.runner import load_checkpoint
-from mmseg.apis import init_model
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
 from mmcrack.datasets import CrackDataset
+from .model_loading import init_model
 
 
 class BackendUnavailableError(RuntimeError):
@@ -178,10 +176,13 @@ class CrackBackend:
             have, or None.
         outputs_labels (bool): The model returned a label map (an export
             with ``with_argmax=True``), so the probabilities are 0 or 1.
+        threshold (float, optional): The decision threshold stored with
+            the model (published checkpoints), or None.
     """
 
     fixed_input_size: Optional[Tuple[int, int]] = None
     outputs_labels = False
+    threshold: Optional[float] = None
 
     def __init__(self, cfg: Config):
         self.cfg = cfg
@@ -216,29 +217,29 @@ class CrackBackend:
 
 
 class PytorchBackend(CrackBackend):
-    """The mmseg segmentor in PyTorch (``mmseg.apis.init_model``).
+    """The mmseg segmentor in PyTorch (:func:`~mmcrack.apis.init_model`).
 
     Args:
         cfg (Config): The model config.
-        checkpoint (str): A ``.pth`` checkpoint; its ``meta.dataset_meta``
-            gives the classes and palette (without it, background and
-            crack).
+        checkpoint (str): A ``.pth`` checkpoint of that model (every weight
+            must fit, see :func:`~mmcrack.apis.load_model_checkpoint`); its
+            ``meta.dataset_meta`` gives the classes and palette (without it,
+            background and crack) and ``meta.threshold`` the threshold.
         device (str): ``'cpu'`` or ``'cuda[:N]'``. Defaults to 'cpu'.
+        allow_partial (bool): Load a checkpoint that fits the model only in
+            part. Defaults to False.
     """
 
-    def __init__(self, cfg: Config, checkpoint: str, device: str = 'cpu'):
+    def __init__(self,
+                 cfg: Config,
+                 checkpoint: str,
+                 device: str = 'cpu',
+                 allow_partial: bool = False):
         super().__init__(cfg)
-        # The checkpoint is loaded here rather than by init_model, which
-        # fails with KeyError: 'meta' on a checkpoint without meta (a bare
-        # state dict; open-mmlab/mmsegmentation#3355).
-        model = init_model(cfg, None, device=check_device(device))
-        loaded = load_checkpoint(model, checkpoint, map_location='cpu')
-        if device == 'cpu':
-            model = revert_sync_batchnorm(model)
-        self.model = model
-        meta = (loaded.get('meta') or {}).get('dataset_meta') or {}
-        if meta.get('classes') is not None:
-            self.dataset_meta = dict(meta)
+        self.model = init_model(cfg, checkpoint, check_device(device),
+                                allow_partial=allow_partial)
+        self.dataset_meta = dict(self.model.dataset_meta)
+        self.threshold = self.model.threshold
 
     @torch.no_grad()
     def __call__(self, data: dict, test_cfg: dict) -> np.ndarray:
@@ -359,8 +360,14 @@ def _runner_backend(name: str) -> Callable[..., CrackBackend]:
     :class:`BackendUnavailableError` with the runner's install hint.
     """
 
-    def factory(cfg, model_file, device):
+    def factory(cfg, model_file, device, allow_partial=False):
         from mmcrack.deploy import build_runner
+        if model_file.lower().endswith(('.pth', '.pt')):
+            raise ValueError(
+                f'{model_file} is a PyTorch checkpoint; --backend {name} '
+                'runs the end2end.onnx or end2end.engine that '
+                'tools/deploy.py writes from it: export it first, or run it '
+                'with --backend pytorch.')
         if name == 'tensorrt' and not device.startswith('cuda'):
             raise BackendUnavailableError(
                 'The tensorrt backend runs on an NVIDIA GPU: use '
@@ -374,7 +381,8 @@ def _runner_backend(name: str) -> Callable[..., CrackBackend]:
     return factory
 
 
-#: Backend name -> factory ``(cfg, model_file, device) -> CrackBackend``.
+#: Backend name -> factory ``(cfg, model_file, device, allow_partial)
+#: -> CrackBackend``.
 BACKENDS: Dict[str, Callable[..., CrackBackend]] = dict(
     pytorch=PytorchBackend,
     onnxruntime=_runner_backend('onnxruntime'),
@@ -384,7 +392,8 @@ BACKENDS: Dict[str, Callable[..., CrackBackend]] = dict(
 def build_backend(name: str,
                   cfg: Config,
                   checkpoint: str,
-                  device: str = 'cpu') -> CrackBackend:
+                  device: str = 'cpu',
+                  allow_partial: bool = False) -> CrackBackend:
     """Build the backend ``name`` of :data:`BACKENDS`.
 
     Args:
@@ -393,8 +402,10 @@ def build_backend(name: str,
         checkpoint (str): The model file of that backend (``.pth``,
             ``.onnx``, engine).
         device (str): ``'cpu'`` or ``'cuda[:N]'``. Defaults to 'cpu'.
+        allow_partial (bool): PyTorch only: load a checkpoint that fits
+            the model only in part. Defaults to False.
     """
     if name not in BACKENDS:
         raise ValueError(
             f'Unknown backend {name!r}; choose from {sorted(BACKENDS)}.')
-    return BACKENDS[name](cfg, checkpoint, device)
+    return BACKENDS[name](cfg, checkpoint, device, allow_partial)

@@ -23,6 +23,7 @@ from mmengine.registry import init_default_scope
 
 from ..utils.tool_utils import load_model_config
 from .backends import build_backend, build_decode_head
+from .model_index import resolve_model
 
 #: File extensions read as images and as videos (case-insensitive).
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -81,8 +82,11 @@ class CrackInferencer:
     windows, less overlap), in a little more memory.
 
     Threshold: a pixel is crack when its probability is above ``threshold``;
-    by default 0.5 (equal to mmseg's argmax for two-class models) or the
-    decode head's ``threshold`` for one-channel (sigmoid) heads.
+    by default the threshold published with the model (the checkpoint's
+    ``meta.threshold``, else the ``Threshold`` of its index entry), else 0.5
+    (equal to mmseg's argmax for two-class models) or the decode head's
+    ``threshold`` for one-channel (sigmoid) heads. :attr:`threshold_source`
+    says which.
 
     Flip test-time augmentation (``tta=True``): the probability is the mean
     of the image's, its left-right mirror's and its upside-down mirror's
@@ -90,8 +94,10 @@ class CrackInferencer:
     backend, at three times the cost.
 
     Args:
-        config (str | Config): Model config.
-        checkpoint (str): Model file for the backend.
+        model (str | Config): A model name of the index
+            (:mod:`mmcrack.apis.model_index`), or a model config.
+        checkpoint (str, optional): Model file for the backend; needed with
+            a config, and replaces a name's published weights.
         backend (str): A name of :data:`mmcrack.apis.backends.BACKENDS`.
             Defaults to 'pytorch'.
         device (str): 'cpu' or 'cuda[:N]'. Defaults to 'cpu'.
@@ -102,11 +108,13 @@ class CrackInferencer:
         threshold (float, optional): Crack probability threshold.
         tta (bool): Average over the flipped views. Defaults to False.
         cfg_options (dict, optional): Overrides merged into the config.
+        allow_partial (bool): Load a PyTorch checkpoint that fits the model
+            only in part. Defaults to False.
     """
 
     def __init__(self,
-                 config: Union[str, Config],
-                 checkpoint: str,
+                 model: Union[str, Config],
+                 checkpoint: Optional[str] = None,
                  backend: str = 'pytorch',
                  device: str = 'cpu',
                  mode: str = 'auto',
@@ -115,21 +123,36 @@ class CrackInferencer:
                  slide_factor: float = DEFAULT_SLIDE_FACTOR,
                  threshold: Optional[float] = None,
                  tta: bool = False,
-                 cfg_options: Optional[dict] = None):
-        cfg = load_model_config(config, cfg_options)
+                 cfg_options: Optional[dict] = None,
+                 allow_partial: bool = False):
+        resolved = resolve_model(model, checkpoint)
+        if resolved.checkpoint is None:
+            raise ValueError(
+                f'{resolved.config_name} is a config: give the checkpoint '
+                '(or exported model) to run with it, or a model name.')
+        cfg = load_model_config(resolved.config, cfg_options)
         if mode not in ('auto', 'slide', 'whole'):
             raise ValueError(f"mode must be 'auto', 'slide' or 'whole', not "
                              f'{mode!r}.')
         init_default_scope(cfg.get('default_scope', 'mmseg'))
         self.config_slides = (cfg.model.get('test_cfg')
                               or {}).get('mode', 'whole') == 'slide'
-        self.backend = build_backend(backend, cfg, checkpoint, device)
+        self.backend = build_backend(backend, cfg, resolved.checkpoint,
+                                     device, allow_partial)
         self.mode = mode
         self.slide_factor = slide_factor
         self.crop_size, self.stride = self._window(cfg, crop_size, stride)
-        if threshold is None:
+        published = self.backend.threshold
+        if published is None and resolved.entry is not None:
+            published = resolved.entry.metadata.get('Threshold')
+        if threshold is not None:
+            self.threshold_source = 'given'
+        elif published is not None:
+            threshold, self.threshold_source = published, 'published'
+        else:
             head = build_decode_head(cfg)
             threshold = head.threshold if head.out_channels == 1 else 0.5
+            self.threshold_source = 'default'
         self.threshold = float(threshold)
         self.tta = tta
 

@@ -52,6 +52,61 @@ def add_shape_arg(parser: argparse.ArgumentParser,
         f'(default: {default[0]} {default[1]})')
 
 
+def add_model_args(parser: argparse.ArgumentParser,
+                   *trailing: str) -> None:
+    """Add ``MODEL [CHECKPOINT] TRAILING...``, ``--list-models`` and
+    ``--allow-partial``.
+
+    ``MODEL`` is a model name of the index (its config and published
+    weights) or a config file, which then needs ``CHECKPOINT``; a checkpoint
+    after a name replaces its weights. ``trailing`` gives the names and help
+    texts of the positional arguments that follow (e.g. ``'input', '...'``);
+    :func:`parse_model_args` sorts them out after parsing.
+    """
+    names = trailing[0::2]
+    parser.add_argument(
+        'model',
+        nargs='?',
+        help='a model name of the index (see --list-models) or a model '
+        'config file')
+    parser.add_argument(
+        'paths',
+        nargs='*',
+        metavar=' '.join(['[CHECKPOINT]'] + [n.upper() for n in names]),
+        help='the checkpoint (with a config: needed; with a name: replaces '
+        'its published weights), then ' + '; '.join(
+            f'{n.upper()}: {h}' for n, h in zip(names, trailing[1::2])))
+    parser.add_argument(
+        '--list-models',
+        action='store_true',
+        help='print the model names of the index with their data, results '
+        'and weights, and exit')
+    parser.add_argument(
+        '--allow-partial',
+        action='store_true',
+        help='load a checkpoint that fits the model only in part (missing, '
+        'unexpected or mis-shaped weights are otherwise an error)')
+
+
+def parse_model_args(parser: argparse.ArgumentParser,
+                     args: argparse.Namespace, *names: str) -> None:
+    """Set ``args.checkpoint`` and ``args.<name>`` for each of ``names``
+    from the positional arguments of :func:`add_model_args`."""
+    if args.model is None:
+        parser.error('a model name or config is needed (or --list-models)')
+    paths = list(args.paths)
+    if len(paths) == len(names) + 1:
+        args.checkpoint = paths.pop(0)
+    elif len(paths) == len(names):
+        args.checkpoint = None
+    else:
+        wanted = ' '.join(n.upper() for n in names)
+        parser.error(f'expected MODEL [CHECKPOINT] {wanted}'.rstrip() +
+                     f', got {len(paths) + 1} positional arguments')
+    for name, value in zip(names, paths):
+        setattr(args, name, value)
+
+
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
     """Add ``--cfg-options``, ``--launcher`` and ``--local-rank``."""
     add_cfg_options_arg(parser)

@@ -69,8 +69,10 @@ class CrackMetric(BaseMetric):
     ``prefix`` is prepended as ``'{prefix}/{key}'`` by :class:`BaseMetric`):
 
     From the model's label prediction ``pred_sem_seg`` (argmax for two-channel
-    heads, ``decode_head.threshold`` for one-channel heads), pixel-exact, with
-    TP, FP, FN summed over the whole dataset:
+    heads, ``decode_head.threshold`` for one-channel heads) or, with
+    ``threshold``, from the crack probability above it (a model's published
+    threshold; ``tools/test.py`` sets it), pixel-exact, with TP, FP, FN summed
+    over the whole dataset:
 
     - ``IoU``: crack IoU = TP / (TP + FP + FN).
     - ``Precision``: TP / (TP + FP); NaN if no pixel is predicted crack.
@@ -169,6 +171,10 @@ class CrackMetric(BaseMetric):
             ``tools/test.py --out DIR`` sets it. Defaults to None.
         subsets (dict[str, str], optional): Name -> folder of the images
             to score on their own as well (see above). Defaults to None.
+        threshold (float, optional): Label each pixel crack when its crack
+            probability (from ``seg_logits``) is above this, instead of
+            reading ``pred_sem_seg``; the result then has a ``threshold``
+            key. Defaults to None.
         keep_results (bool): Accepted because mmseg's own
             ``tools/test.py --out`` passes it; the masks are always kept.
             Defaults to True.
@@ -187,6 +193,7 @@ class CrackMetric(BaseMetric):
                  single_channel: str = 'prob',
                  output_dir: Optional[str] = None,
                  subsets: Optional[Dict[str, str]] = None,
+                 threshold: Optional[float] = None,
                  keep_results: bool = True,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
@@ -216,6 +223,10 @@ class CrackMetric(BaseMetric):
             raise ValueError("single_channel must be 'prob' or 'logit', not "
                              f'{single_channel!r}.')
         self.single_channel = single_channel
+        if threshold is not None and not 0 <= threshold < 1:
+            raise ValueError(
+                f'threshold must be a probability in [0, 1), not {threshold}.')
+        self.threshold = threshold
         self.output_dir = output_dir
         self.subsets = {
             name: osp.abspath(folder) + osp.sep
@@ -250,20 +261,14 @@ class CrackMetric(BaseMetric):
                     f'pred_sem_seg {tuple(pred.shape)} and gt_sem_seg '
                     f'{tuple(label.shape)} must both be 1 x H x W.')
             label = label.to(torch.int64).cpu().numpy()
-            pred = pred.to(torch.int64).cpu().numpy()
-            if self.output_dir is not None:
-                self.save_prediction(pred, data_sample['img_path'])
-            valid = label != self.ignore_index
-            result = dict(areas=self.label_areas(pred, label, valid))
-            if self.subsets:
-                result['subset'] = self.subset_of(data_sample['img_path'])
-            if self.ods_ois:
+            prob = None
+            if self.ods_ois or self.threshold is not None:
                 if 'seg_logits' not in data_sample:
                     raise KeyError(
                         'CrackMetric needs seg_logits (the per-pixel class '
-                        'scores) in the data samples to compute ODS/OIS: '
-                        'mmseg segmentors store them in predict(). For '
-                        'outputs without them, set '
+                        'scores) in the data samples to compute ODS/OIS or '
+                        'to apply a threshold: mmseg segmentors store them '
+                        'in predict(). For outputs without them, set '
                         "val_evaluator=dict(type='CrackMetric', "
                         'ods_ois=False) to report IoU, Precision, Recall, F1, '
                         'mIoU and aAcc only.')
@@ -274,6 +279,17 @@ class CrackMetric(BaseMetric):
                         f'seg_logits are {prob.shape[0]}x{prob.shape[1]} but '
                         f'gt_sem_seg is {label.shape[0]}x{label.shape[1]}: '
                         'seg_logits must be at the original image size.')
+            if self.threshold is not None:
+                pred = (prob > self.threshold).astype(np.int64)
+            else:
+                pred = pred.to(torch.int64).cpu().numpy()
+            if self.output_dir is not None:
+                self.save_prediction(pred, data_sample['img_path'])
+            valid = label != self.ignore_index
+            result = dict(areas=self.label_areas(pred, label, valid))
+            if self.subsets:
+                result['subset'] = self.subset_of(data_sample['img_path'])
+            if self.ods_ois:
                 result.update(self.sweep_counts(prob, label == CRACK, valid))
             self.results.append(result)
 
@@ -397,6 +413,10 @@ class CrackMetric(BaseMetric):
             Dict[str, float]: The keys described in the class docstring.
         """
         logger: MMLogger = MMLogger.get_current_instance()
+        if self.threshold is not None:
+            print_log(
+                'IoU, Precision, Recall, F1, mIoU and aAcc: crack where the '
+                f'probability is above {self.threshold:g}', logger)
         metrics = self.dataset_metrics(results, logger)
         if self.subsets:
             subset_ious = []
@@ -412,6 +432,8 @@ class CrackMetric(BaseMetric):
                                for key, value in subset_metrics.items())
             metrics['IoU_subset_mean'] = float(
                 np.round(np.mean(subset_ious), 2))
+        if self.threshold is not None:
+            metrics['threshold'] = float(self.threshold)
         return metrics
 
     def dataset_metrics(self, results: List[dict],
