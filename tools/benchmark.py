@@ -73,6 +73,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, MODELS
 
 import mmcrack  # noqa: F401  (compat fixes, modules)
+from mmcrack.apis import load_model_checkpoint, resolve_model
 from mmcrack.utils.complexity import profile_call
 from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_shape_arg,
                                       load_model_config)
@@ -107,9 +108,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('config', help='model config file')
     parser.add_argument(
-        '--checkpoint', help='weights to load (default: random weights)')
+        'config',
+        help='model config file, or a model name of the index '
+        '(tools/infer.py --list-models), whose weights are loaded')
+    parser.add_argument(
+        '--checkpoint',
+        help='weights to load (default: a name\'s published weights; for a '
+        'config, random weights)')
     add_shape_arg(parser, (400, 400))
     parser.add_argument(
         '--batch', type=int, default=1, help='batch size (default: 1)')
@@ -229,8 +235,7 @@ def build_model(cfg: Config, checkpoint: Optional[str] = None) -> nn.Module:
     model = MODELS.build(copy.deepcopy(cfg.model))
     model = revert_sync_batchnorm(model)
     if checkpoint:
-        from mmengine.runner import load_checkpoint
-        load_checkpoint(model, checkpoint, map_location='cpu')
+        load_model_checkpoint(model, checkpoint, cfg.filename or 'the config')
     else:
         model.init_weights()
     if getattr(model, 'auxiliary_head', None) is not None:
@@ -612,6 +617,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args.threads = args.threads or physical_cpu_cores()
     torch.set_num_threads(args.threads)
     backends = available_backends(args.backends)
+    resolved = resolve_model(args.config, args.checkpoint)
+    args.config, args.checkpoint = resolved.config, resolved.checkpoint
     cfg = load_model_config(args.config, args.cfg_options)
     main_name = osp.splitext(osp.basename(args.config))[0].split('_')[0]
     out_dir = args.out_dir or osp.join(

@@ -28,17 +28,27 @@ Example::
         --work-dir work_dirs/hrsegnet-b16-ort
 """
 import argparse
+import copy
 import logging
 import os
 import os.path as osp
+import shutil
 import sys
+import tempfile
 from typing import Optional, Sequence
 
+import mmcv
 from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+from mmseg.registry import MODELS
 
 import mmcrack  # noqa: F401  (compat fixes before anything exports)
+from mmcrack.apis import (format_model_table, load_model_checkpoint,
+                          resolve_model)
+from mmcrack.apis.model_index import is_config_path
 from mmcrack.deploy.export import prepare_model_config, static_input_shape
-from mmcrack.utils.tool_utils import add_cfg_options_arg, load_model_config
+from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_model_args,
+                                      load_model_config, parse_model_args)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -49,14 +59,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'deploy_cfg',
         help='deployment config, e.g. configs/deploy/'
         'segmentation_onnxruntime_static-400x400.py')
-    parser.add_argument('model_cfg', help='model config')
-    parser.add_argument(
-        'checkpoint',
-        help='model checkpoint (.pth); "none" exports random weights')
-    parser.add_argument(
-        'img',
-        help='sample image the model runs on while it is traced (any crack '
-        'photo; a static config resizes it to its input_shape)')
+    add_model_args(
+        parser, 'img',
+        'sample image the model runs on while it is traced (any crack '
+        'photo; a static config resizes it to its input_shape). A '
+        'CHECKPOINT of "none" exports random weights')
     parser.add_argument(
         '--work-dir',
         default=os.getcwd(),
@@ -96,24 +103,59 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--no-spawn',
         action='store_true',
         help='export in this process instead of a spawned one (debugging)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.list_models:
+        parse_model_args(parser, args, 'img')
+    return args
 
 
 def _file_line(path: str) -> str:
     return f'  {path} ({os.path.getsize(path) / 2**20:.2f} MiB)'
 
 
+def check_inputs(args: argparse.Namespace, model_cfg: Config) -> None:
+    """Check the sample image and the checkpoint before any output."""
+    if not osp.isfile(args.img) or mmcv.imread(args.img) is None:
+        raise FileNotFoundError(
+            f'Sample image {args.img} does not exist or cannot be read: give '
+            'any crack photo the model can run on while it is traced.')
+    if args.checkpoint is not None:
+        model = MODELS.build(copy.deepcopy(model_cfg.model))
+        load_model_checkpoint(model, args.checkpoint, args.model,
+                              args.allow_partial)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    if args.list_models:
+        print(format_model_table())
+        return 0
     from mmdeploy.apis import torch2onnx
     from mmdeploy.apis.core import PIPELINE_MANAGER
     from mmdeploy.utils import get_root_logger
     logger = get_root_logger(log_level=args.log_level)
 
+    if args.checkpoint is not None and args.checkpoint.lower() in ('none',
+                                                                   ''):
+        if not is_config_path(args.model):
+            raise SystemExit('"none" exports random weights: give a config '
+                             'with it, not a model name.')
+        resolved = resolve_model(args.model, None)
+    else:
+        resolved = resolve_model(args.model, args.checkpoint)
+        if resolved.checkpoint is None:
+            raise SystemExit(
+                f'{args.model} is a config: give its checkpoint (or "none" '
+                'for random weights), or a model name.')
+    args.model_cfg, checkpoint = resolved.config, resolved.checkpoint
+    args.checkpoint = checkpoint
+
     deploy_cfg = Config.fromfile(args.deploy_cfg)
     if args.deploy_cfg_options:
         deploy_cfg.merge_from_dict(args.deploy_cfg_options)
     model_cfg = load_model_config(args.model_cfg, args.cfg_options)
+    init_default_scope(model_cfg.get('default_scope', 'mmseg'))
+    check_inputs(args, model_cfg)
     # The spawned export process must import mmcrack and its rewriter before
     # it builds the model; mmdeploy imports codebase_config.module there.
     modules = list(deploy_cfg.codebase_config.get('module', []))
@@ -123,31 +165,61 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     deploy_cfg.codebase_config.module = modules
     model_cfg = prepare_model_config(model_cfg,
                                      static_input_shape(deploy_cfg))
-    checkpoint = (None if args.checkpoint.lower() in ('none', '') else
-                  args.checkpoint)
     backend = deploy_cfg.backend_config.type
     if backend not in ('onnxruntime', 'tensorrt'):
         logger.error(f'backend {backend!r} is not supported by mmcrack: use '
                      'an onnxruntime or tensorrt deployment config.')
         return 2
+    # Everything is written to a staging folder and moved into the work dir
+    # only when the export succeeded: a failed run leaves the previous
+    # export in place.
     os.makedirs(args.work_dir, exist_ok=True)
-    save_file = deploy_cfg.onnx_config.get('save_file', 'end2end.onnx')
-    onnx_file = osp.join(args.work_dir, save_file)
-    if osp.exists(onnx_file):
-        os.remove(onnx_file)
+    staging = tempfile.mkdtemp(prefix='.deploy-', dir=args.work_dir)
+    try:
+        status, written = export(args, deploy_cfg, model_cfg, checkpoint,
+                                 backend, staging, logger, torch2onnx,
+                                 PIPELINE_MANAGER)
+        final = []
+        for path in written:
+            target = osp.join(args.work_dir, osp.basename(path))
+            os.replace(path, target)
+            final.append(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if not final:
+        return status
 
+    lines = [f'[deploy] {backend} model of {args.model_cfg} '
+             f'({checkpoint or "random weights"}) written to '
+             f'{args.work_dir}:']
+    lines += [_file_line(path) for path in final if osp.isfile(path)]
+    runner_file = final[1] if backend == 'tensorrt' and len(
+        final) > 1 and final[1].endswith('.engine') else final[0]
+    runner_backend = 'tensorrt' if runner_file.endswith(
+        '.engine') else 'onnxruntime'
+    lines.append(f"[deploy] run it: mmcrack.deploy.build_runner("
+                 f"'{runner_backend}', '{runner_file}')")
+    print('\n'.join(lines))
+    return status
+
+
+def export(args, deploy_cfg, model_cfg, checkpoint, backend, work_dir,
+           logger, torch2onnx, pipeline_manager):
+    """Export into ``work_dir``; returns (status, files written)."""
+    save_file = deploy_cfg.onnx_config.get('save_file', 'end2end.onnx')
+    onnx_file = osp.join(work_dir, save_file)
     if not args.no_spawn:
         from torch.multiprocessing import set_start_method
         set_start_method('spawn', force=True)
-        PIPELINE_MANAGER.enable_multiprocess(True, [torch2onnx])
-    PIPELINE_MANAGER.set_log_level(logging._nameToLevel[args.log_level],
+        pipeline_manager.enable_multiprocess(True, [torch2onnx])
+    pipeline_manager.set_log_level(logging._nameToLevel[args.log_level],
                                    [torch2onnx])
-    torch2onnx(args.img, args.work_dir, save_file, deploy_cfg, model_cfg,
+    torch2onnx(args.img, work_dir, save_file, deploy_cfg, model_cfg,
                checkpoint, args.device)
     if not osp.isfile(onnx_file):
-        logger.error(f'The ONNX export failed ({onnx_file} was not '
-                     'written); see the log above.')
-        return 1
+        logger.error('The ONNX export failed (no ONNX file was written); see '
+                     f'the log above. {args.work_dir} is unchanged.')
+        return 1, []
     written = [onnx_file]
 
     if not args.no_optimize:
@@ -187,17 +259,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             written.append(engine_file)
         except TensorRTUnavailable as e:
             logger.error(f'Cannot build the TensorRT engine: {e} The ONNX '
-                         f'model is at {onnx_file}; run this command again '
+                         'model is written to '
+                         f'{osp.join(args.work_dir, save_file)}; run this '
+                         'command again '
                          'on a machine with TensorRT to build the engine.')
             status = 1
 
     if args.dump_info:
         from mmdeploy.backend.sdk.export_info import export2SDK
         try:
-            export2SDK(deploy_cfg, model_cfg, args.work_dir,
-                       checkpoint or '', args.device)
+            export2SDK(deploy_cfg, model_cfg, work_dir, checkpoint or '',
+                       args.device)
             written += [
-                osp.join(args.work_dir, name)
+                osp.join(work_dir, name)
                 for name in ('deploy.json', 'pipeline.json', 'detail.json')
             ]
         except Exception as e:  # noqa: BLE001  (mmdeploy raises anything)
@@ -205,17 +279,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                          f'({e!r}); the model files are written.')
             status = 1
 
-    lines = [f'[deploy] {backend} model of {args.model_cfg} '
-             f'({checkpoint or "random weights"}) written to '
-             f'{args.work_dir}:']
-    lines += [_file_line(path) for path in written if osp.isfile(path)]
-    runner_file = written[-1] if backend == 'tensorrt' and status == 0 else (
-        onnx_file)
-    runner_backend = backend if status == 0 else 'onnxruntime'
-    lines.append(f"[deploy] run it: mmcrack.deploy.build_runner("
-                 f"'{runner_backend}', '{runner_file}')")
-    print('\n'.join(lines))
-    return status
+    return status, written
 
 
 if __name__ == '__main__':

@@ -9,8 +9,10 @@ is no PyTorch checkpoint, and an exported model given where a checkpoint is
 expected. ``allow_partial=True`` (``--allow-partial`` in the tools) loads
 what matches, on purpose.
 """
+import os
 import os.path as osp
 import pickle
+import tempfile
 import zipfile
 from typing import Dict, List, Optional, Union
 
@@ -182,3 +184,51 @@ def init_model(model: Union[str, Config],
     if device == 'cpu':
         segmentor = revert_sync_batchnorm(segmentor)
     return segmentor.to(device).eval()
+
+
+def publish_checkpoint(src: str,
+                       dst: str,
+                       config: str,
+                       threshold: float,
+                       **meta) -> dict:
+    """Write the weights of checkpoint ``src`` as a published model ``dst``.
+
+    The published file holds the model weights only (no optimizer or
+    scheduler state) and a ``meta`` with what a user of the weights needs:
+    ``dataset_meta`` (classes, palette), ``config`` (the config file's text),
+    ``threshold`` (the decision threshold chosen on validation data), the
+    training ``iter`` of ``src``, and the items of ``meta`` (e.g.
+    ``training_command``, ``training_data``, ``license``, ``commit``). The
+    weights are checked to fit the config's model first, and the file is
+    written under a temporary name and moved into place.
+
+    Returns:
+        dict: The ``meta`` written.
+    """
+    if not 0 < threshold < 1:
+        raise ValueError(f'threshold must be in (0, 1), not {threshold}.')
+    checkpoint = read_checkpoint(src)
+    cfg = load_model_config(config)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    load_model_checkpoint(MODELS.build(cfg.model), src, config)
+    weights = {k: v.detach().clone() for k, v in state_dict_of(
+        checkpoint).items()}
+    source_meta = checkpoint.get('meta') or {}
+    with open(config, encoding='utf-8') as f:
+        config_text = f.read()
+    published = dict(
+        dataset_meta=dict(source_meta.get('dataset_meta')
+                          or CrackDataset.METAINFO),
+        config=config_text,
+        config_name=osp.basename(config),
+        threshold=float(threshold),
+        iter=source_meta.get('iter'),
+        **meta)
+    folder = osp.dirname(osp.abspath(dst))
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+            dir=folder, prefix='.publish-', suffix='.pth',
+            delete=False) as tmp:
+        torch.save(dict(state_dict=weights, meta=published), tmp)
+    os.replace(tmp.name, dst)
+    return published

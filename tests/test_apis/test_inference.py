@@ -86,6 +86,8 @@ def test_forced_and_configured_modes(checkpoint):
         CrackInferencer(DEMO_CONFIG, checkpoint, crop_size=64, stride=65)
     with pytest.raises(ValueError, match=r'one size or \(H, W\)'):
         CrackInferencer(DEMO_CONFIG, checkpoint, crop_size=(64, 64, 3))
+    # A two-class checkpoint in a one-channel head: loaded in part, on
+    # purpose (without allow_partial it is refused).
     one_channel = CrackInferencer(
         DEMO_CONFIG,
         checkpoint,
@@ -93,7 +95,8 @@ def test_forced_and_configured_modes(checkpoint):
         cfg_options={
             'model.decode_head.out_channels': 1,
             'model.decode_head.threshold': 0.4
-        })
+        },
+        allow_partial=True)
     assert one_channel.threshold == 0.4
 
 
@@ -205,7 +208,8 @@ def test_runner_with_fixed_input_size(inferencer, checkpoint, monkeypatch):
 
     monkeypatch.setitem(
         BACKENDS, 'fixed',
-        lambda cfg, path, device: RunnerBackend(cfg, FixedRunner()))
+        lambda cfg, path, device, allow_partial: RunnerBackend(
+            cfg, FixedRunner()))
     fixed = CrackInferencer(
         DEMO_CONFIG, 'engine.plan', backend='fixed', stride=48)
     assert fixed.crop_size == (64, 64)

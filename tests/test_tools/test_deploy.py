@@ -55,6 +55,29 @@ def test_deploy_onnxruntime(tmp_path, cfd_dir, run_tool):
     assert mask.shape == (320, 480) and set(np.unique(mask)) <= {0, 1}
 
 
+def test_failed_deploy_keeps_the_previous_export(tmp_path, cfd_dir, run_tool,
+                                               random_checkpoint):
+    """Inputs are checked before any output is touched, and an export goes
+    to a staging folder that replaces nothing unless it succeeds."""
+    image = sorted((cfd_dir / 'images').glob('*.jpg'))[0]
+    work_dir = tmp_path / 'ort'
+    work_dir.mkdir()
+    previous = work_dir / 'end2end.onnx'
+    previous.write_bytes(b'the previous export')
+    deploy_cfg = 'configs/deploy/segmentation_onnxruntime_static-400x400.py'
+    proc = run_tool('deploy.py', deploy_cfg, CONFIG, 'none',
+                    tmp_path / 'typo.jpg', '--work-dir', work_dir)
+    assert proc.returncode != 0
+    assert 'Sample image' in proc.stderr and 'typo.jpg' in proc.stderr
+    b32 = 'configs/balanced/hrsegnet-b32-balanced-dice_1xb8-3k_cfd-256x256.py'
+    proc = run_tool('deploy.py', deploy_cfg, b32,
+                    random_checkpoint(REPO_ROOT / CONFIG), image,
+                    '--work-dir', work_dir)
+    assert proc.returncode != 0 and 'does not fit the model' in proc.stderr
+    assert previous.read_bytes() == b'the previous export'
+    assert sorted(p.name for p in work_dir.iterdir()) == ['end2end.onnx']
+
+
 #: The README's deployment commands for the other families: deployment
 #: config, model config, the config tools/infer.py runs the exported model
 #: with, and the photo size (h, w) it runs on (a CFD photo, resized).

@@ -235,3 +235,54 @@ def test_context_cracknet_large_photos_config(tool, tmp_path, cfd_dir,
     assert mask.shape == (600, 900) and set(np.unique(mask)) <= {0, 1}
     row = next(csv.DictReader(open(tmp_path / 'out' / 'measurements.csv')))
     assert (row['height'], row['width']) == ('600', '900')
+
+
+def test_list_models(tool, capsys):
+    assert tool.main(['--list-models']) == {}
+    table = capsys.readouterr().out
+    assert 'hrsegnet-b16_crackseg9k-paddle' in table and 'to convert' in table
+
+
+def test_model_name_with_its_published_threshold(tool, tmp_path, cfd_dir,
+                                                 monkeypatch, capsys):
+    """A name runs with the weights the index names and their threshold."""
+    from mmcrack.apis import find_model
+    from mmcrack.apis.model_loading import publish_checkpoint
+    monkeypatch.setenv('MMCRACK_HOME', str(tmp_path / 'home'))
+    entry = find_model('hrsegnet-b16-official')
+    with pytest.raises(FileNotFoundError, match='hrsegnet_paddle2mmcrack'):
+        tool.main(['hrsegnet-b16-official', str(cfd_dir / 'images')])
+    # The converter's output stands in for the official weights.
+    import torch
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+    model = MODELS.build(Config.fromfile(entry.config).model)
+    src = tmp_path / 'src.pth'
+    torch.save(dict(state_dict=model.state_dict()), src)
+    publish_checkpoint(str(src), entry.weights, entry.config, 0.3,
+                       training_data='none')
+    photo = str(sorted((cfd_dir / 'images').glob('*.jpg'))[0])
+    out = tool.main(['hrsegnet-b16-official', photo, '--out',
+                     str(tmp_path / 'a')])
+    assert out['written'] == 1
+    assert 'Threshold: 0.3 (published)' in capsys.readouterr().out
+    rows = json.loads((tmp_path / 'a' / 'measurements.json').read_text())
+    assert rows['threshold'] == 0.3
+    tool.main(['hrsegnet-b16-official', photo, '--out',
+               str(tmp_path / 'b'), '--threshold', '0.6'])
+    assert 'Threshold: 0.6 (given)' in capsys.readouterr().out
+
+
+def test_wrong_model_files_are_refused(tool, tmp_path, checkpoint, cfd_dir):
+    from mmcrack.apis import CheckpointError
+    photo = str(sorted((cfd_dir / 'images').glob('*.jpg'))[0])
+    b32 = str(REPO_ROOT / 'configs' / 'balanced' /
+              'hrsegnet-b32-balanced-dice_1xb8-3k_cfd-256x256.py')
+    with pytest.raises(CheckpointError, match='mis-shaped'):
+        tool.main([b32, checkpoint, photo, '--out', str(tmp_path / 'a')])
+    assert not (tmp_path / 'a' / 'masks').exists()
+    with pytest.raises(ValueError, match='is a PyTorch checkpoint'):
+        tool.main([DEMO_CONFIG, checkpoint, photo, '--backend', 'onnxruntime',
+                   '--out', str(tmp_path / 'b')])
+    with pytest.raises(SystemExit):  # a config without its checkpoint
+        tool.main([DEMO_CONFIG, checkpoint, photo, 'extra'])

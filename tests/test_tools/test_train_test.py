@@ -113,6 +113,24 @@ def test_train_resume_test(tmp_path, cracksc_dir, run_tool):
     check_metrics(out)
     assert len(overlays(tmp_path / 'overlays_tta')) == 1
 
+    # A threshold (given here; a published model's by default) labels the
+    # crack pixels, and the metrics say which was used.
+    out = run([sys.executable, 'tools/test.py', str(config),
+               str(checkpoint), '--work-dir', str(tmp_path / 'test_thr'),
+               '--threshold', '0.45'])
+    check_metrics(out)
+    metrics_file = Path(out.split('Metrics saved to ')[1].split()[0])
+    assert json.loads(metrics_file.read_text())['threshold'] == 0.45
+
+    # The checkpoint of another width: refused before any test runs.
+    b32 = REPO_ROOT / 'configs/balanced/' \
+        'hrsegnet-b32-balanced-dice_1xb8-3k_cfd-256x256.py'
+    proc = run_tool('test.py', b32, checkpoint, '--work-dir',
+                    tmp_path / 'test_b32')
+    assert proc.returncode != 0
+    assert f'Checkpoint {checkpoint} does not fit the model' in proc.stderr
+    assert 'Iter(test)' not in proc.stdout + proc.stderr
+
 
 def check_metrics(out):
     """The metrics file that tools/test.py says it wrote holds every key.

@@ -345,6 +345,7 @@ def test_subsets_scored_on_their_own():
     assert res['IoU'] == round(100 * 6 / 8, 2)  # 6 TP, 1 FP, 1 FN pooled
     assert res['IoU_subset_mean'] == round((66.67 + 100) / 2, 2)
     # /data/ab is not under /data/a: an image under no subset is an error.
-    outside = dict(sample(gt_b, pred=gt_b), img_path='/data/ab/z.jpg')
+    outside = dict(sample(gt_b, prob=np.array(gt_b) * 0.8),
+                   img_path='/data/ab/z.jpg')
     with pytest.raises(ValueError, match='none of the CrackMetric subsets'):
         evaluate([outside], subsets=dict(a='/data/a'))
