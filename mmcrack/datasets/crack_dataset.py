@@ -1,7 +1,9 @@
 """Binary crack dataset (background / crack) and the checks of its files."""
+import os
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
+import mmcv
 import mmengine
 import numpy as np
 from mmseg.datasets import BaseSegDataset
@@ -29,7 +31,9 @@ def check_crack_pair(img_path: str,
 
     The mask must be a single-channel image holding only 0 (background),
     1 (crack) and 255 (ignore), the same size as the image; both files must
-    be readable. A mask holding 255 but no 1 is refused unless
+    decode in full (the image with mmcv's decoder, as ``LoadImageFromFile``
+    reads it, so a truncated JPEG is caught here rather than in a training
+    worker). A mask holding 255 but no 1 is refused unless
     ``allow_ignore_without_crack``: it is almost always a 0/255 mask whose
     cracks would silently be ignored.
 
@@ -37,12 +41,17 @@ def check_crack_pair(img_path: str,
         CrackDataError: naming the file, what was found and how to fix it.
     """
     try:
-        with Image.open(img_path) as img:
-            img_size = img.size
-    except (OSError, SyntaxError) as err:
+        with open(img_path, 'rb') as f:
+            img = mmcv.imfrombytes(f.read())
+    except OSError as err:
         raise CrackDataError(
             f'Cannot read image {img_path}: {err}. Remove or replace the file.'
         ) from err
+    if img is None:
+        raise CrackDataError(
+            f'Cannot decode image {img_path}: it is truncated or corrupt (the '
+            'training loader would fail on it). Remove or replace the file.')
+    img_size = (img.shape[1], img.shape[0])
     try:
         with Image.open(seg_map_path) as mask_file:
             mask = np.asarray(mask_file)
@@ -139,12 +148,31 @@ class CrackDataset(BaseSegDataset):
             seg_map_suffix=seg_map_suffix,
             **kwargs)
 
+    def prepare_data(self, idx: int):
+        """Run the pipeline on sample ``idx``; a file that fails to load
+        (changed on disk since the check, or never checked with
+        ``check_files=False``) is named with the fix."""
+        try:
+            return super().prepare_data(idx)
+        except (AssertionError, OSError, ValueError) as err:
+            info = self.get_data_info(idx)
+            raise CrackDataError(
+                f'Cannot load sample {info["img_path"]} (mask '
+                f'{info.get("seg_map_path")}): {type(err).__name__}: {err}. '
+                'Replace or remove the file (and its mask or split entry), '
+                'then start again; `tools/train.py --resume` continues from '
+                'the last checkpoint.') from err
+
     def _image_stems(self, img_dir: str) -> dict:
         """Map each image stem under ``img_dir`` to its file name."""
         if not osp.isdir(img_dir):
+            where = ('' if osp.isabs(img_dir) else
+                     f' (relative to the working directory {os.getcwd()}: '
+                     'run from the folder the config expects, or give '
+                     'data_root as an absolute path)')
             raise CrackDataError(
-                f'Image folder {img_dir} does not exist. Check data_root and '
-                f'data_prefix in the config. {CONVERTER_HINT}.')
+                f'Image folder {img_dir} does not exist{where}. Check '
+                f'data_root and data_prefix in the config. {CONVERTER_HINT}.')
         stems = {}
         for name in mmengine.scandir(
                 img_dir, suffix=self.img_suffix, recursive=True):
@@ -162,7 +190,11 @@ class CrackDataset(BaseSegDataset):
         ann_dir = self.data_prefix.get('seg_map_path')
         images = self._image_stems(img_dir)
         if self.ann_file:
-            wanted = mmengine.list_from_file(self.ann_file)
+            wanted = [
+                stem.strip()
+                for stem in mmengine.list_from_file(self.ann_file)
+                if stem.strip()
+            ]
             missing = [s for s in wanted if s not in images]
             if missing:
                 raise CrackDataError(
@@ -171,10 +203,20 @@ class CrackDataset(BaseSegDataset):
             stems = wanted
         else:
             stems = select_split(sorted(images), self.split, self.val_every)
+        if not stems and self.ann_file:
+            raise CrackDataError(
+                f'The split file {self.ann_file} lists no stems: write one '
+                'image stem (file name without ending) per line, or drop '
+                'ann_file to split by the rule.')
+        if not stems and images:
+            raise CrackDataError(
+                f'Split {self.split!r} of the {len(images)} images in '
+                f'{img_dir} is empty: every {self.val_every}-th sorted stem '
+                "is 'val', so 'val' needs at least that many images. Add "
+                'images, lower val_every, or give a split file (ann_file).')
         if not stems:
             raise CrackDataError(
-                f'No images for split {self.split!r} in {img_dir} (endings '
-                f'{self.img_suffix}, ann_file {self.ann_file!r}). '
+                f'No images in {img_dir} (endings {self.img_suffix}). '
                 f'{CONVERTER_HINT}.')
         data_list = []
         progress = (

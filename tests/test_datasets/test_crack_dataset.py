@@ -92,8 +92,28 @@ def test_size_mismatch(tmp_path):
 def test_unreadable_image(tmp_path):
     write_pair(tmp_path, 'a', crack_mask())
     (tmp_path / 'images' / 'a.jpg').write_bytes(b'not a jpeg')
-    with pytest.raises(CrackDataError, match=r'Cannot read image .*a\.jpg'):
+    with pytest.raises(CrackDataError, match=r'Cannot decode image .*a\.jpg'):
         build(tmp_path)
+
+
+def test_truncated_jpeg_is_caught_by_the_check(tmp_path, cfd_dir):
+    # A real photo cut in half: its header reads, its pixels do not decode.
+    photo = sorted((cfd_dir / 'images').glob('*.jpg'))[0]
+    write_pair(tmp_path, 'a', np.zeros((320, 480), np.uint8))
+    data = photo.read_bytes()
+    (tmp_path / 'images' / 'a.jpg').write_bytes(data[:len(data) // 2])
+    with pytest.raises(CrackDataError,
+                       match=r'Cannot decode image .*a\.jpg: it is truncated'):
+        build(tmp_path)
+    # Unchecked (or changed since the check), the loader names file and fix.
+    dataset = build(
+        tmp_path,
+        check_files=False,
+        pipeline=[dict(type='LoadImageFromFile')])
+    with pytest.raises(CrackDataError,
+                       match=r'Cannot load sample .*a\.jpg.*Replace or '
+                       'remove the file'):
+        dataset[0]
 
 
 def test_missing_mask(tmp_path):
@@ -103,12 +123,23 @@ def test_missing_mask(tmp_path):
         build(tmp_path)
 
 
-def test_empty_split_and_missing_folder(tmp_path):
+def test_empty_split_and_missing_folder(tmp_path, monkeypatch):
     write_pair(tmp_path, 'a', crack_mask())
-    with pytest.raises(CrackDataError, match="No images for split 'val'"):
+    with pytest.raises(CrackDataError,
+                       match="Split 'val' of the 1 images .* every 5-th"):
         build(tmp_path, split='val')
+    (tmp_path / 'empty.txt').write_text('\n')
+    with pytest.raises(CrackDataError, match='empty.txt lists no stems'):
+        build(tmp_path, ann_file='empty.txt')
+    (tmp_path / 'images' / 'a.jpg').unlink()
+    with pytest.raises(CrackDataError, match='No images in .*tools/'):
+        build(tmp_path)
     with pytest.raises(CrackDataError, match='does not exist'):
         build(tmp_path / 'nowhere')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CrackDataError,
+                       match=f'relative to the working directory {tmp_path}'):
+        build('nowhere')
 
 
 def test_reduce_zero_label_is_refused(tmp_path):
