@@ -21,6 +21,17 @@ Fixes:
     re-register the loader for local paths with ``weights_only=False``; as
     before torch 2.6, only load checkpoints you trust.
 
+``fetched_checkpoint_weights_only``
+    mmengine's loader for ``http(s)://`` checkpoints (``load_from_http``, used
+    by ``init_cfg=dict(type='Pretrained', checkpoint=URL)`` and ``load_from``)
+    calls ``torch.hub.load_state_dict_from_url``, whose ``weights_only``
+    defaults to False: a file fetched from an address is unpickled in full,
+    so a tampered file could run code (no upstream issue found; mmengine
+    0.10.7 ``mmengine/runner/checkpoint.py:load_from_http``). Fetched files
+    hold plain state dicts, so we register a loader for those addresses that
+    passes ``weights_only=True``; a file that needs more is refused with a
+    message saying how to load it on purpose.
+
 ``cpu_distributed``
     mmengine's PyTorch launcher calls ``torch.cuda.set_device`` and the Runner
     passes ``device_ids=[LOCAL_RANK]`` to ``DistributedDataParallel``
@@ -117,6 +128,7 @@ import importlib.abc
 import importlib.util
 import logging
 import os.path as osp
+import pickle
 import sys
 
 import torch
@@ -141,6 +153,43 @@ def fix_checkpoint_weights_only():
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(
         prefixes='', loader=_load_local_checkpoint, force=True)
+
+
+def _load_fetched_checkpoint(filename, map_location=None, model_dir=None):
+    """Fetch a checkpoint by address and load its weights only."""
+    from mmengine.dist import get_dist_info
+
+    def fetch():
+        try:
+            return torch.hub.load_state_dict_from_url(
+                filename,
+                model_dir=model_dir,
+                map_location=map_location,
+                weights_only=True)
+        except pickle.UnpicklingError as err:
+            raise pickle.UnpicklingError(
+                f'{filename} holds more than tensors and plain containers, '
+                'and mmcrack loads fetched checkpoints with '
+                'weights_only=True. If you trust its source, download it and '
+                f'give the local file instead. ({err})') from err
+
+    rank, world_size = get_dist_info()
+    if rank == 0:
+        checkpoint = fetch()
+    if world_size > 1:  # the others read the copy rank 0 fetched
+        torch.distributed.barrier()
+        if rank > 0:
+            checkpoint = fetch()
+    return checkpoint
+
+
+def fix_fetched_checkpoint_weights_only():
+    """Load ``http(s)://`` checkpoints with ``weights_only=True``."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(
+        prefixes=('http://', 'https://'),
+        loader=_load_fetched_checkpoint,
+        force=True)
 
 
 def fix_cpu_distributed():
@@ -322,6 +371,7 @@ def fix_auxiliary_head_init():
 
 FIXES = {
     'checkpoint_weights_only': fix_checkpoint_weights_only,
+    'fetched_checkpoint_weights_only': fix_fetched_checkpoint_weights_only,
     'cpu_distributed': fix_cpu_distributed,
     'process_group_shutdown': fix_process_group_shutdown,
     'onnx_export_torchscript': fix_onnx_export_torchscript,

@@ -180,3 +180,21 @@ def test_help_explains_every_argument(tool, capsys):
     text = capsys.readouterr().out
     for word in ('SRC.pdparams', 'DST.pth', '--base', 'official'):
         assert word in text
+
+
+class RunsCode:
+    """Unpickles by calling a function: what a crafted file does."""
+
+    def __reduce__(self):
+        import os
+        return (os.system, ('touch pwned',))
+
+
+def test_crafted_file_runs_no_code(tool, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / 'crafted.pdparams'
+    with open(path, 'wb') as f:
+        pickle.dump({'stage1.0.weight': RunsCode()}, f, protocol=2)
+    with pytest.raises(SystemExit, match='refusing to load posix.system'):
+        tool.load_pdparams(str(path))
+    assert not (tmp_path / 'pwned').exists()

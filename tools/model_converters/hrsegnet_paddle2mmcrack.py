@@ -96,10 +96,41 @@ def convert_key(key: str) -> Optional[str]:
     return None
 
 
+class ArrayUnpickler(pickle.Unpickler):
+    """An unpickler that builds numpy arrays and plain containers only.
+
+    A ``.pdparams`` file is a pickle, and unpickling runs whatever code the
+    file names: this one admits the few numpy globals that rebuild arrays
+    (and ``OrderedDict``) and refuses every other, so a crafted file stops
+    with an error instead of running code.
+    """
+    ALLOWED = {
+        ('_codecs', 'encode'),  # bytes in a protocol-2 pickle
+        ('collections', 'OrderedDict'),
+        ('numpy', 'ndarray'),
+        ('numpy', 'dtype'),
+        ('numpy.core.multiarray', '_reconstruct'),
+        ('numpy.core.multiarray', 'scalar'),
+        ('numpy._core.multiarray', '_reconstruct'),
+        ('numpy._core.multiarray', 'scalar'),
+    }
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(
+                f'refusing to load {module}.{name}: a Paddle state dict holds '
+                'numpy arrays only, and this file asks to run other code')
+        return super().find_class(module, name)
+
+
 def load_pdparams(path: str) -> Dict[str, np.ndarray]:
-    """Read a Paddle state dict (``paddle.save``) as name -> numpy array."""
+    """Read a Paddle state dict (``paddle.save``) as name -> numpy array,
+    with :class:`ArrayUnpickler` (no code in the file is run)."""
     with open(path, 'rb') as f:
-        obj = pickle.load(f, encoding='latin1')
+        try:
+            obj = ArrayUnpickler(f, encoding='latin1').load()
+        except pickle.UnpicklingError as err:
+            raise SystemExit(f'{path}: not loaded: {err}.') from err
     if not isinstance(obj, dict):
         raise ValueError(
             f'{path} holds a {type(obj).__name__}, not a Paddle state dict.')
