@@ -31,6 +31,8 @@ Examples:
         --out work_dirs/infer/survey --mm-per-pixel 0.5
 """
 import argparse
+import json
+import os
 import os.path as osp
 import sys
 import time
@@ -162,10 +164,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='crack components and holes smaller than this many pixels are '
         'removed / filled before measuring (the masks are written as '
         'predicted; default: %(default)s)')
-    parser.add_argument(
+    done = parser.add_mutually_exclusive_group()
+    done.add_argument(
         '--overwrite',
         action='store_true',
         help='replace existing output files (default: refuse to start)')
+    done.add_argument(
+        '--resume',
+        action='store_true',
+        help='go on with an interrupted run in the same --out: images and '
+        'frames it finished are kept, the rest are predicted')
     add_cfg_options_arg(parser)
     args = parser.parse_args(argv)
     if args.list_models:
@@ -223,11 +231,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                           args.save_prob_npy, args.measure)
     layout.check_names(items)
     existing = layout.existing(items)
-    if existing and not args.overwrite:
+    if existing and not (args.overwrite or args.resume):
         raise FileExistsError(
             f'{len(existing)} output file(s) already exist, e.g. '
-            f'{existing[0]}. Pass --overwrite to replace them, or choose '
-            'another --out.')
+            f'{existing[0]}. Pass --resume to go on with an interrupted run, '
+            '--overwrite to replace them, or choose another --out.')
+    done = layout.completed() if args.resume else {}
 
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     inferencer = CrackInferencer(
@@ -253,14 +262,25 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         for i in items)
     print(f'Running on {len(items)} input(s) from {args.input} '
           f'({total} image(s) and video frame(s)) on {device}')
+    if done:
+        print(f'Resuming: {len(done)} image(s) and frame(s) of the earlier '
+              'run are kept')
     progress = ProgressBar(total)
     records, skipped, modes = [], [], Counter()
+    os.makedirs(args.out, exist_ok=True)
+    journal = open(layout.journal_path, 'a' if args.resume else 'w')
     start = time.time()
     for item in items:
         written = 0
         try:
             for frame, image in frames_of(item, args.video_stride):
                 name = layout.name(item, frame)
+                if (item.rel, frame) in done:
+                    records.append(done[item.rel, frame])
+                    modes['kept'] += 1
+                    written += 1
+                    progress.update()
+                    continue
                 try:
                     pred = inferencer(image)
                 except (MemoryError, torch.cuda.OutOfMemoryError) as err:
@@ -282,6 +302,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                         measure_cracks(pred.mask, args.min_area,
                                        args.mm_per_pixel))
                 records.append(record)
+                journal.write(json.dumps(record) + '\n')
+                journal.flush()
                 written += 1
                 progress.update()
         except UnreadableInputError as err:
@@ -294,24 +316,30 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                     source=item.rel,
                     frame=None,
                     reason='no frame could be read'))
+    journal.close()
     seconds = time.time() - start
     print()
 
     if args.measure:
-        csv_path, json_path = layout.measurement_paths()
+        # Written under temporary names and moved into place together.
+        final = layout.measurement_paths()
+        staged = [f'{path}.part' for path in final]
         save_measurements(
             records,
-            csv_path,
-            json_path,
+            *staged,
             mm_per_pixel=args.mm_per_pixel,
             min_area=args.min_area,
             threshold=inferencer.threshold,
             skipped=skipped)
+        for part, path in zip(staged, final):
+            os.replace(part, path)
+    os.remove(layout.journal_path)
 
     out_dir = osp.abspath(args.out)
-    per_image = seconds / len(records) if records else 0.0
+    predicted = len(records) - modes['kept']
+    per_image = seconds / predicted if predicted else 0.0
     lines = [
-        f'Wrote {len(records)} prediction(s) in {seconds:.1f} s '
+        f'Wrote {predicted} prediction(s) in {seconds:.1f} s '
         f'({per_image:.2f} s each) to {out_dir}:',
         '  masks/     crack masks, PNG, 0 = background, 1 = crack',
         '  probs/     crack probability, PNG, round(p * 255)' +
@@ -333,7 +361,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
              f'stride {inferencer.stride[0]}x{inferencer.stride[1]})')
     lines.append(f'Inference: {modes["whole"]} whole-image, '
                  f'{modes["slide"]} sliding-window' +
-                 (slide if modes['slide'] else ''))
+                 (slide if modes['slide'] else '') +
+                 (f'; {modes["kept"]} kept from the interrupted run'
+                  if modes['kept'] else ''))
     lines.append(f'Threshold: {inferencer.threshold:g} '
                  f'({inferencer.threshold_source})')
     if skipped:

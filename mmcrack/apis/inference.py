@@ -10,11 +10,13 @@ runs one crop at a time with bounded memory while small images run whole.
 file side of ``tools/infer.py``: which images and videos an input path holds,
 their frames, and where each prediction is written.
 """
+import json
 import math
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import (Dict, Iterator, List, NamedTuple, Optional, Sequence,
+                    Tuple, Union)
 
 import cv2
 import numpy as np
@@ -352,9 +354,17 @@ class OutputLayout:
         out_dir/probs/<name>.npy      float32 probability (save_npy)
         out_dir/overlays/<name>.<ext> the photo with crack pixels painted
         out_dir/measurements.csv, out_dir/measurements.json
+        out_dir/measurements.partial.jsonl   while the run is going
 
     ``<name>`` is the input's relative path without its extension; frame
     ``i`` of a video ``<name>.mp4`` is ``<name>/frame_<i:06d>``.
+
+    The journal ``measurements.partial.jsonl`` gets one JSON line per image
+    or frame once all its files are written (its record: ``source``,
+    ``frame`` and the measurements), so an interrupted run can go on where
+    it stopped (:meth:`completed`); the measurement files are written at
+    the end, under temporary names moved into place, and the journal is
+    then removed.
 
     Args:
         out_dir (str): The output folder.
@@ -365,6 +375,7 @@ class OutputLayout:
 
     CSV = 'measurements.csv'
     JSON = 'measurements.json'
+    JOURNAL = 'measurements.partial.jsonl'
 
     def __init__(self,
                  out_dir: str,
@@ -397,6 +408,32 @@ class OutputLayout:
         return [osp.join(self.out_dir, f)
                 for f in (self.CSV, self.JSON)] if self.measure else []
 
+    @property
+    def journal_path(self) -> str:
+        return osp.join(self.out_dir, self.JOURNAL)
+
+    @staticmethod
+    def key(record: dict) -> Tuple[str, Optional[int]]:
+        """``(source, frame)``: what a record is the result of."""
+        return record['source'], record.get('frame')
+
+    def completed(self) -> Dict[Tuple[str, Optional[int]], dict]:
+        """Records of the images and frames an earlier run finished: the
+        journal's lines (a line cut short by the interruption is left out),
+        else the ``images`` of a finished run's ``measurements.json``."""
+        records = []
+        if osp.isfile(self.journal_path):
+            with open(self.journal_path) as f:
+                for line in f:
+                    try:
+                        records.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        break
+        elif osp.isfile(osp.join(self.out_dir, self.JSON)):
+            with open(osp.join(self.out_dir, self.JSON)) as f:
+                records = json.load(f).get('images', [])
+        return {self.key(r): r for r in records}
+
     def check_names(self, items: Sequence[InputFile]) -> None:
         """Raise if two inputs would write the same files (``a.jpg`` and
         ``a.png`` in one folder)."""
@@ -412,7 +449,10 @@ class OutputLayout:
     def existing(self, items: Sequence[InputFile]) -> List[str]:
         """Output files of ``items`` that already exist (for a video: the
         files in its frame folders)."""
-        found = [p for p in self.measurement_paths() if osp.exists(p)]
+        found = [
+            p for p in self.measurement_paths() + [self.journal_path]
+            if osp.exists(p)
+        ]
         for item in items:
             name = self.name(item)
             if item.is_video:
