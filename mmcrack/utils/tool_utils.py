@@ -12,7 +12,7 @@ from typing import Optional, Tuple, Union
 
 from mmengine.config import Config, DictAction
 
-from .config_check import check_config_keys
+from .config_check import check_config
 
 
 def add_cfg_options_arg(parser: argparse.ArgumentParser) -> None:
@@ -130,13 +130,14 @@ def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
 def load_model_config(config: Union[str, Config],
                       cfg_options: Optional[dict] = None) -> Config:
     """A config file (or a copy of a :class:`Config`) with ``cfg_options``
-    merged; misspelt top-level keys are reported
-    (:func:`check_config_keys`). Every tool that loads a config uses it."""
+    merged and checked (:func:`~mmcrack.utils.config_check.check_config`:
+    misspelt or 0.x keys, unread ``test_cfg`` keys, hook arguments,
+    ``num_classes``). Every tool that loads a config uses it."""
     cfg = (Config.fromfile(config)
            if isinstance(config, str) else copy.deepcopy(config))
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    check_config_keys(cfg)
+    check_config(cfg)
     return cfg
 
 
