@@ -14,6 +14,7 @@ which threshold was used.
 """
 import argparse
 import json
+import os
 import os.path as osp
 
 from mmengine.dist import barrier, is_main_process
@@ -169,6 +170,10 @@ def main():
         cfg.model = cfg.tta_model
 
     if args.out is not None:
+        if osp.isdir(args.out) and os.listdir(args.out):
+            raise SystemExit(
+                f'--out {args.out} is not empty: its masks would mix with '
+                'this run\'s. Give a new folder, or empty this one.')
         cfg.test_evaluator['output_dir'] = args.out
 
     runner = Runner.from_cfg(cfg)

@@ -26,7 +26,9 @@ def add_cfg_options_arg(parser: argparse.ArgumentParser) -> None:
         'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
         'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
         'Note that the quotation marks are necessary and that no white space '
-        'is allowed.')
+        'is allowed: mmengine\'s parser (DictAction) removes the spaces '
+        'inside a value, so set a value with spaces (a path, a title) in a '
+        'config file that inherits this one.')
 
 
 class _ShapeAction(argparse.Action):

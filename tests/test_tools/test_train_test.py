@@ -122,6 +122,11 @@ def test_train_resume_test(tmp_path, cracksc_dir, run_tool):
     metrics_file = Path(out.split('Metrics saved to ')[1].split()[0])
     assert json.loads(metrics_file.read_text())['threshold'] == 0.45
 
+    # --out into a folder that holds files: refused, nothing mixed.
+    proc = run_tool('test.py', config, checkpoint, '--work-dir',
+                    tmp_path / 'test_again', '--out', tmp_path / 'masks')
+    assert proc.returncode != 0 and 'is not empty' in proc.stderr
+
     # The checkpoint of another width: refused before any test runs.
     b32 = REPO_ROOT / 'configs/balanced/' \
         'hrsegnet-b32-balanced-dice_1xb8-3k_cfd-256x256.py'
