@@ -22,10 +22,17 @@ setup(
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('configs', 'tools', 'tests')),
     python_requires='>=3.11,<3.12',
+    # mmcv is not required here: mmcv-lite (the default) and mmcv with ops
+    # own the same folder, and an environment that already has one must not
+    # get the other. tools/setup_env.sh picks one (MMCRACK_MMCV); by hand:
+    # `pip install -e .[lite]`, or `.[full]` where its ops are wanted.
     install_requires=[
-        'torch==2.13.0', 'mmcv==2.1.0', *read_requirements(
-            'requirements/runtime.txt')
+        'torch==2.13.0', *read_requirements('requirements/runtime.txt')
     ],
-    extras_require=dict(tests=read_requirements('requirements/tests.txt')),
+    extras_require=dict(
+        tests=read_requirements('requirements/tests.txt'),
+        lite=read_requirements('requirements/mmcv-lite.txt'),
+        full=read_requirements('requirements/mmcv-full.txt')),
+    package_data=dict(mmcrack=['weights/*.pth']),
     license='Apache License 2.0',
 )

@@ -9,7 +9,35 @@ place to read, test and delete once upstream releases the fix. Each fix:
 * is applied once by :func:`apply_all` (called on ``import mmcrack``), and
 * has a test in ``tests/test_utils/test_compat.py`` that fails without it.
 
+The module imports nothing heavy at its top (torch and mmengine are imported
+by the fixes that need them), so the start-up hook below can load it on its
+own.
+
 Fixes:
+
+``mmcv_ops_standin``
+    mmcv-lite 2.1.0 is OpenMMLab's release of mmcv without the compiled
+    C++/CUDA ops (the extension ``mmcv._ext``), and mmsegmentation 1.2.2
+    imports ``mmcv.ops`` at module level in four files that mmcrack's models
+    never reach (``mmseg/utils/mask_classification.py:5``,
+    ``mmseg/models/utils/point_sample.py:3``,
+    ``mmseg/models/decode_heads/san_head.py:9``,
+    ``mmseg/models/losses/focal_loss.py:6``), so ``import mmseg.models`` (and
+    ``mmseg.apis``, ``mmseg.utils``, ``mmseg.datasets``) fails on
+    ``import mmcv._ext`` and mmcv must otherwise be compiled (about 20 minutes
+    on 2 cores). Every ``mmcv.ops`` module takes its functions from that
+    extension with ``mmcv.utils.ext_loader.load_ext('_ext', names)``. Where no
+    compiled extension is installed, a stand-in module takes its place: each
+    of its functions raises, when called, an error naming the op and how to
+    install mmcv with its ops. It is found by an import finder placed after
+    every other, so a real ``mmcv._ext`` (the full mmcv) always wins and the
+    stand-in does nothing there. ``tools/setup_env.sh`` installs the finder
+    at interpreter start-up with a ``.pth`` file in the environment
+    (:data:`STARTUP_HOOK_NAME`, written by :func:`write_startup_hook`), so
+    it is active before anything imports mmseg (a user's ``import
+    mmseg.apis`` before ``import mmcrack``, mmseg's own ``tools/train.py``
+    with ``custom_imports``); ``import mmcrack`` installs it too. No upstream
+    issue: mmsegmentation documents mmcv with ops as a requirement.
 
 ``checkpoint_weights_only``
     torch 2.6 made ``torch.load(weights_only=True)`` the default.
@@ -129,16 +157,92 @@ import importlib.util
 import logging
 import os.path as osp
 import pickle
+import site
 import sys
-
-import torch
-from mmengine.logging import print_log
+import types
 
 _APPLIED = set()
+
+#: Name of the start-up hook (a ``.pth`` file) in site-packages.
+STARTUP_HOOK_NAME = 'mmcrack_mmcv_ops.pth'
+#: How to get the compiled ops, named in the stand-in's errors.
+FULL_MMCV_HINT = (
+    'install mmcv with its compiled ops: `MMCRACK_MMCV=full bash '
+    'tools/setup_env.sh` (a new environment), or `pip uninstall mmcv-lite` '
+    'then `pip install --no-build-isolation mmcv==2.1.0`')
+
+
+class MissingOpsModule(types.ModuleType):
+    """Stand-in for ``mmcv._ext`` where mmcv has no compiled ops.
+
+    Any attribute is a function that raises :class:`RuntimeError` naming the
+    op, so ``mmcv.ops`` imports and only a model that runs an op fails.
+    """
+
+    def __getattr__(self, name: str):
+        if name.startswith('__'):
+            raise AttributeError(name)
+
+        def missing_op(*args, **kwargs):
+            raise RuntimeError(
+                f'The mmcv op {name!r} is compiled code that this mmcv '
+                '(mmcv-lite, without ops) does not have; mmcrack\'s models '
+                f'need none, but this model does. To run it, {FULL_MMCV_HINT}.')
+
+        missing_op.__name__ = name
+        return missing_op
+
+
+class MissingOpsFinder:
+    """Import finder that provides :class:`MissingOpsModule` as
+    ``mmcv._ext`` when no other finder finds the real extension."""
+
+    mmcrack_mmcv_ops_standin = True
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != 'mmcv._ext':
+            return None
+        import importlib.util
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        return MissingOpsModule(spec.name)
+
+    def exec_module(self, module):
+        pass
+
+
+def install_mmcv_ops_standin():
+    """Append :class:`MissingOpsFinder` to ``sys.meta_path`` (once)."""
+    if not any(
+            getattr(f, 'mmcrack_mmcv_ops_standin', False)
+            for f in sys.meta_path):
+        sys.meta_path.append(MissingOpsFinder())
+
+
+#: The start-up hook: find mmcrack without importing it, load this file on
+#: its own and install the finder (one line, as ``.pth`` files need).
+STARTUP_HOOK_LINE = (
+    "import importlib.util as u, os.path as p; s = u.find_spec('mmcrack'); "
+    "c = s and u.spec_from_file_location('mmcrack_mmcv_ops_standin', "
+    "p.join(s.submodule_search_locations[0], 'utils', 'compat.py')); "
+    'm = c and u.module_from_spec(c); c and c.loader.exec_module(m); '
+    'm and m.install_mmcv_ops_standin()\n')
+
+
+def write_startup_hook(site_packages=None) -> str:
+    """Write :data:`STARTUP_HOOK_NAME` into ``site_packages`` (default:
+    this environment's) and return its path."""
+    folder = site_packages or site.getsitepackages()[0]
+    path = osp.join(folder, STARTUP_HOOK_NAME)
+    with open(path, 'w') as f:
+        f.write(STARTUP_HOOK_LINE)
+    return path
 
 
 def _load_local_checkpoint(filename, map_location=None):
     """Load a local checkpoint with full unpickling (mmengine#1655)."""
+    import torch
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
@@ -157,6 +261,7 @@ def fix_checkpoint_weights_only():
 
 def _load_fetched_checkpoint(filename, map_location=None, model_dir=None):
     """Fetch a checkpoint by address and load its weights only."""
+    import torch
     from mmengine.dist import get_dist_info
 
     def fetch():
@@ -198,6 +303,8 @@ def fix_cpu_distributed():
     Works around mmengine 0.10.7's CUDA-only ``_init_dist_pytorch``.
     """
     import mmengine.dist.utils as dist_utils
+    import torch
+    from mmengine.logging import print_log
     from mmengine.model import revert_sync_batchnorm
     from mmengine.model.wrappers import MMDistributedDataParallel
 
@@ -237,6 +344,7 @@ def _destroy_process_group():
     ``destroy_process_group`` then drops the last reference, which joins
     gloo's threads (with the GIL released).
     """
+    import torch
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         gc.collect()
         torch.distributed.destroy_process_group()
@@ -352,6 +460,7 @@ def fix_auxiliary_head_init():
     Works around mmsegmentation 1.2.2 leaving a list of auxiliary heads in
     an ``nn.ModuleList`` that ``init_weights`` never reaches.
     """
+    import torch
     from mmengine.model import ModuleList
     from mmseg.models.segmentors import EncoderDecoder
 
@@ -370,6 +479,7 @@ def fix_auxiliary_head_init():
 
 
 FIXES = {
+    'mmcv_ops_standin': install_mmcv_ops_standin,
     'checkpoint_weights_only': fix_checkpoint_weights_only,
     'fetched_checkpoint_weights_only': fix_fetched_checkpoint_weights_only,
     'cpu_distributed': fix_cpu_distributed,

@@ -260,3 +260,70 @@ def test_auxiliary_head_init():
                 assert torch.all(param == expected), name
     assert isinstance(model.auxiliary_head, torch.nn.ModuleList)
     assert 'auxiliary_head.1.conv_seg.weight' in model.state_dict()
+
+
+def _mmcv_kind() -> str:
+    """'full' (mmcv with compiled ops) or 'lite' (mmcv-lite)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+    try:
+        distribution('mmcv')
+        return 'full'
+    except PackageNotFoundError:
+        return 'lite'
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, '-c', code],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+
+
+def test_mmcv_ops_standin_module():
+    module = compat.MissingOpsModule('mmcv._ext')
+    with pytest.raises(RuntimeError,
+                       match="'roi_align_forward'.*MMCRACK_MMCV=full"):
+        module.roi_align_forward(torch.zeros(1))
+    assert not hasattr(module, '__file__')
+
+
+def test_mmseg_imports_before_mmcrack():
+    """As a user's script or mmseg's tools/train.py would: mmseg first."""
+    proc = _python('import mmseg.apis, mmseg.models, mmcrack, mmcv._ext as e;'
+                   'print(type(e).__name__)')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    # The stand-in only where mmcv has no compiled ops.
+    expected = 'MissingOpsModule' if _mmcv_kind() == 'lite' else 'module'
+    assert proc.stdout.split()[-1] == expected
+
+
+@pytest.mark.skipif(_mmcv_kind() == 'full', reason='mmcv-lite only')
+def test_mmseg_fails_without_the_standin():
+    # The reason for mmcv_ops_standin: mmseg 1.2.2 imports mmcv.ops.
+    proc = _python(
+        'import sys; sys.meta_path[:] = [f for f in sys.meta_path if not '
+        "getattr(f, 'mmcrack_mmcv_ops_standin', False)]; import mmseg.models")
+    assert proc.returncode != 0 and "No module named 'mmcv._ext'" in (
+        proc.stderr)
+
+
+@pytest.mark.skipif(_mmcv_kind() == 'full', reason='mmcv-lite only')
+def test_model_that_needs_an_op_says_so():
+    from mmseg.models.decode_heads import PSAHead
+    head = PSAHead(
+        in_channels=8, channels=4, num_classes=2, mask_size=(8, 8))
+    with pytest.raises(RuntimeError, match="mmcv op 'psamask_forward'"):
+        head([torch.zeros(1, 8, 8, 8)])
+
+
+def test_startup_hook_installs_the_finder(tmp_path):
+    path = compat.write_startup_hook(str(tmp_path))
+    assert path == str(tmp_path / compat.STARTUP_HOOK_NAME)
+    proc = _python(
+        'import sys, site; sys.meta_path[:] = [f for f in sys.meta_path if '
+        "not getattr(f, 'mmcrack_mmcv_ops_standin', False)]; "
+        'n = len(sys.meta_path); '
+        f'site.addsitedir({str(tmp_path)!r}); '
+        'print([type(f).__name__ for f in sys.meta_path[n:]])')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'MissingOpsFinder' in proc.stdout
