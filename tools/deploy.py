@@ -44,9 +44,11 @@ from mmseg.registry import MODELS
 
 import mmcrack  # noqa: F401  (compat fixes before anything exports)
 from mmcrack.apis import (format_model_table, load_model_checkpoint,
-                          resolve_model)
+                          read_checkpoint, resolve_model)
 from mmcrack.apis.model_index import is_config_path
-from mmcrack.deploy.export import prepare_model_config, static_input_shape
+from mmcrack.deploy.export import (prepare_model_config,
+                                   set_threshold_metadata, static_input_shape,
+                                   threshold_checkpoint)
 from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_model_args,
                                       load_model_config, parse_model_args)
 
@@ -100,6 +102,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'codebase_config.with_argmax=False to export the logits instead of '
         'the label map (tools/infer.py then writes probability maps)')
     parser.add_argument(
+        '--threshold',
+        type=float,
+        help='decision threshold of the export (default: the one published '
+        'with the checkpoint, if any): a label-map export '
+        '(with_argmax=True) applies it in the graph, a logits export records '
+        'it for tools/infer.py')
+    parser.add_argument(
         '--no-spawn',
         action='store_true',
         help='export in this process instead of a spawned one (debugging)')
@@ -149,6 +158,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 'for random weights), or a model name.')
     args.model_cfg, checkpoint = resolved.config, resolved.checkpoint
     args.checkpoint = checkpoint
+    threshold = args.threshold
+    if threshold is None and checkpoint is not None:
+        threshold = (read_checkpoint(checkpoint).get('meta')
+                     or {}).get('threshold')
+    if threshold is None and resolved.entry is not None:
+        threshold = resolved.entry.metadata.get('Threshold')
 
     deploy_cfg = Config.fromfile(args.deploy_cfg)
     if args.deploy_cfg_options:
@@ -175,10 +190,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # export in place.
     os.makedirs(args.work_dir, exist_ok=True)
     staging = tempfile.mkdtemp(prefix='.deploy-', dir=args.work_dir)
+    in_graph = threshold is not None and deploy_cfg.codebase_config.get(
+        'with_argmax', True)
     try:
+        if in_graph and checkpoint is not None:
+            checkpoint = threshold_checkpoint(
+                checkpoint, threshold, osp.join(staging, 'thresholded.pth'))
         status, written = export(args, deploy_cfg, model_cfg, checkpoint,
                                  backend, staging, logger, torch2onnx,
                                  PIPELINE_MANAGER)
+        if written and threshold is not None:
+            set_threshold_metadata(written[0], threshold, in_graph)
         final = []
         for path in written:
             target = osp.join(args.work_dir, osp.basename(path))
@@ -190,8 +212,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return status
 
     lines = [f'[deploy] {backend} model of {args.model_cfg} '
-             f'({checkpoint or "random weights"}) written to '
+             f'({args.checkpoint or "random weights"}) written to '
              f'{args.work_dir}:']
+    if threshold is not None:
+        lines.append(f'[deploy] threshold {threshold:g} ' + (
+            'applied in the label map' if in_graph else
+            'recorded for tools/infer.py'))
     lines += [_file_line(path) for path in final if osp.isfile(path)]
     runner_file = final[1] if backend == 'tensorrt' and len(
         final) > 1 and final[1].endswith('.engine') else final[0]

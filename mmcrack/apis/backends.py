@@ -299,6 +299,7 @@ class RunnerBackend(CrackBackend):
                                  int(shape[3])) if fixed else None
         if getattr(runner, 'dataset_meta', None):
             self.dataset_meta = dict(runner.dataset_meta)
+        self.threshold = getattr(runner, 'threshold', None)
 
     def _run(self, inputs: torch.Tensor) -> torch.Tensor:
         """Scores at the size of ``inputs`` (1 x 3 x h x w); an argmax

@@ -122,3 +122,59 @@ def export_onnx(deploy_cfg: Union[str, Config],
     if optimize:
         optimize_onnx(onnx_file)
     return onnx_file
+
+
+#: ONNX metadata keys: the model's decision threshold, and whether the
+#: graph's label output applies it already.
+THRESHOLD_KEY = 'mmcrack_threshold'
+THRESHOLD_IN_GRAPH_KEY = 'mmcrack_threshold_in_graph'
+
+
+def threshold_checkpoint(checkpoint: str, threshold: float,
+                         out_file: str) -> str:
+    """Write a copy of ``checkpoint`` whose label map applies ``threshold``.
+
+    A two-class head's argmax labels a pixel crack when its crack logit
+    exceeds the background logit, i.e. at probability 0.5. Lowering the
+    crack logit by ``log(t / (1 - t))`` (in the bias of the classifier
+    ``decode_head.conv_seg``, the head's last layer, followed only by
+    bilinear up-sampling, which carries a constant through) makes the
+    argmax label crack exactly where the probability exceeds ``t``, so an
+    export with ``with_argmax=True`` applies the published threshold.
+
+    Returns:
+        str: ``out_file``.
+
+    Raises:
+        ValueError: the model has no two-class ``decode_head.conv_seg``.
+    """
+    import torch
+
+    from mmcrack.apis.model_loading import read_checkpoint
+    state = read_checkpoint(checkpoint)
+    weights = state.get('state_dict', state)
+    bias = weights.get('decode_head.conv_seg.bias')
+    if bias is None or bias.shape != (2, ):
+        raise ValueError(
+            f'{checkpoint} has no two-class decode_head.conv_seg.bias, so a '
+            f'threshold of {threshold} cannot be put into an argmax export: '
+            'export the logits (codebase_config.with_argmax=False) instead.')
+    bias = bias.clone()
+    bias[1] -= float(np.log(threshold / (1 - threshold)))
+    weights['decode_head.conv_seg.bias'] = bias
+    torch.save(state, out_file)
+    return out_file
+
+
+def set_threshold_metadata(onnx_file: str, threshold: float,
+                           in_graph: bool) -> None:
+    """Record the model's decision threshold in the ONNX file's metadata
+    (read back by :class:`~mmcrack.deploy.onnxruntime.OnnxRuntimeRunner`)."""
+    import onnx
+    model = onnx.load(onnx_file)
+    props = {p.key: p for p in model.metadata_props}
+    for key, value in ((THRESHOLD_KEY, repr(float(threshold))),
+                       (THRESHOLD_IN_GRAPH_KEY, str(bool(in_graph)))):
+        prop = props.get(key) or model.metadata_props.add()
+        prop.key, prop.value = key, value
+    onnx.save(model, onnx_file)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
 
+from .export import THRESHOLD_IN_GRAPH_KEY, THRESHOLD_KEY
+
 if TYPE_CHECKING:
     import torch
 
@@ -154,6 +156,12 @@ class OnnxRuntimeRunner:
         self.output_name = outputs[0].name
         #: Shape of the input, ints for static axes, names for dynamic ones.
         self.input_shape = inputs[0].shape
+        meta = self.session.get_modelmeta().custom_metadata_map
+        #: The decision threshold that tools/deploy.py recorded (a published
+        #: model's), or None; None too when the graph's labels apply it.
+        self.threshold = (
+            float(meta[THRESHOLD_KEY]) if THRESHOLD_KEY in meta
+            and meta.get(THRESHOLD_IN_GRAPH_KEY) != 'True' else None)
 
     def __call__(self, inputs: Union[np.ndarray, 'torch.Tensor']
                  ) -> np.ndarray:

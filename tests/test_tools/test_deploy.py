@@ -176,3 +176,45 @@ def test_deploy_tensorrt_without_tensorrt(tmp_path, cfd_dir, run_tool):
                 and 'a static graph should have no Shape nodes left' in out)
     else:
         assert 'TensorRT 10 operator check skipped' in out
+
+
+def test_published_threshold_goes_into_the_export(tmp_path, cfd_dir,
+                                                  run_tool,
+                                                  random_checkpoint):
+    """A label-map export applies the checkpoint's threshold in the graph;
+    a logits export records it, and tools/infer.py uses it."""
+    from mmcrack.apis import CrackInferencer
+    from mmcrack.apis.model_loading import publish_checkpoint
+    photo = cv2.resize(
+        cv2.imread(str(sorted((cfd_dir / 'images').glob('*.jpg'))[0])),
+        (400, 400))
+    image = tmp_path / 'photo.png'
+    cv2.imwrite(str(image), photo)
+    src = str(random_checkpoint(REPO_ROOT / CONFIG))
+    prob = CrackInferencer(CONFIG, src, mode='whole')(photo).prob
+    threshold = float(np.median(prob))  # half the pixels are crack
+    published = tmp_path / 'published.pth'
+    publish_checkpoint(src, str(published), CONFIG, threshold)
+
+    deploy_cfg = 'configs/deploy/segmentation_onnxruntime_static-400x400.py'
+    proc = run_tool('deploy.py', deploy_cfg, CONFIG, published, image,
+                    '--work-dir', tmp_path / 'labels')
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert f'threshold {threshold:g} applied in the label map' in proc.stdout
+    labels = CrackInferencer(CONFIG, str(tmp_path / 'labels' / 'end2end.onnx'),
+                             backend='onnxruntime')(photo).mask
+    clear = np.abs(prob - threshold) > 1e-4  # away from float rounding
+    assert clear.mean() > 0.9
+    assert np.array_equal(labels[clear], (prob > threshold)[clear])
+    assert 0.3 < labels.mean() < 0.7
+
+    proc = run_tool('deploy.py', deploy_cfg, CONFIG, published, image,
+                    '--work-dir', tmp_path / 'logits', '--deploy-cfg-options',
+                    'codebase_config.with_argmax=False')
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert 'recorded for tools/infer.py' in proc.stdout
+    infer = run_tool('infer.py', CONFIG, tmp_path / 'logits' / 'end2end.onnx',
+                     image, '--backend', 'onnxruntime', '--out',
+                     tmp_path / 'infer')
+    assert infer.returncode == 0, (infer.stdout + infer.stderr)[-3000:]
+    assert f'Threshold: {threshold:g} (published)' in infer.stdout
