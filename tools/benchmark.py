@@ -13,6 +13,10 @@ median, p90 latency, images/s) on the backends this machine has:
   (mmdeploy, static shape, ArgMax in the graph, :func:`optimize_onnx`), run
   with mmcrack's session options (intra-op threads = physical cores,
   sequential execution, graph optimization level ALL);
+* ``onnxruntime-int8``: that ONNX file quantized to static INT8 as
+  ``tools/deploy.py`` does with an ``-int8`` deployment config
+  (:func:`mmcrack.deploy.quantization.quantize_onnx`, calibrated on
+  ``--calib-data`` or, for speed alone, on the sample photo);
 * ``tensorrt``, ``tensorrt-fp16``: engines built from that ONNX file (only
   with TensorRT 10 and a GPU).
 
@@ -20,7 +24,8 @@ Every backend runs what the deployed graph computes: backbone, decode
 head, the resize to the input size and the argmax.
 
 The same run measures the machine's large-GEMM rate (a 2048 x 2048 x 2048
-fp32 matmul, in torch and as an ONNX Runtime MatMul) and reports each
+fp32 matmul, in torch and as an ONNX Runtime MatMul, and for the INT8 row
+the same MatMul quantized as the models are) and reports each
 model's achieved MAC rate (its MACs, counted on the PyTorch modules, per
 second) as a share of the GEMM rate of its backend.
 
@@ -94,13 +99,16 @@ COMPARE_MODELS = {
     'UNet': 'unet/unet-s5-d16_fcn_4xb4-160k_cityscapes-512x1024.py',
     'OCRNet-HRNetW18': 'ocrnet/ocrnet_hr18_4xb2-40k_cityscapes-512x1024.py',
 }
-CPU_BACKENDS = ('pytorch', 'onnxruntime')
+CPU_BACKENDS = ('pytorch', 'onnxruntime', 'onnxruntime-int8')
 CUDA_BACKENDS = ('cuda', 'cuda-fp16', 'cuda-channels-last', 'cuda-graph',
                  'tensorrt', 'tensorrt-fp16')
 ALL_BACKENDS = CPU_BACKENDS + CUDA_BACKENDS
 #: Backend whose GEMM rate a backend's MAC rate is compared with.
 GEMM_OF = {b: 'torch-cpu' for b in ('pytorch', )}
-GEMM_OF.update({'onnxruntime': 'onnxruntime-cpu'})
+GEMM_OF.update({
+    'onnxruntime': 'onnxruntime-cpu',
+    'onnxruntime-int8': 'onnxruntime-int8-cpu'
+})
 GEMM_OF.update({b: 'torch-cuda' for b in CUDA_BACKENDS})
 
 
@@ -116,6 +124,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--checkpoint',
         help='weights to load (default: a name\'s published weights; for a '
         'config, random weights)')
+    parser.add_argument(
+        '--calib-data',
+        metavar='DIR',
+        help='training photos to calibrate the onnxruntime-int8 model on '
+        '(default: the sample photo; enough to time it)')
     add_shape_arg(parser, (400, 400))
     parser.add_argument(
         '--batch', type=int, default=1, help='batch size (default: 1)')
@@ -293,6 +306,30 @@ def sample_image(shape: Sequence[int]) -> np.ndarray:
         0, 256, (shape[0], shape[1], 3), dtype=np.uint8)
 
 
+def int8_case(base: dict, cfg: Config, onnx_file: str, x: np.ndarray,
+              img: np.ndarray, args) -> 'Case':
+    """The ``onnxruntime-int8`` case: ``onnx_file`` quantized as
+    tools/deploy.py quantizes it, calibrated on ``--calib-data`` or on the
+    sample photo (speed does not depend on the calibration)."""
+    import mmcv
+
+    from mmcrack.deploy.onnxruntime import OnnxRuntimeRunner
+    from mmcrack.deploy.quantization import quantize_onnx
+    calib_dir = args.calib_data
+    if calib_dir is None:
+        calib_dir = osp.join(osp.dirname(onnx_file), 'calib')
+        mmcv.imwrite(img, osp.join(calib_dir, 'sample.png'))
+    int8_file = osp.splitext(onnx_file)[0] + '-int8.onnx'
+    try:
+        quantize_onnx(onnx_file, int8_file, cfg, calib_dir, calib_count=16)
+    except Exception as e:  # noqa: BLE001  (report, go on)
+        traceback.print_exc()
+        return Case(base, 'onnxruntime-int8',
+                    error=f'INT8 quantization failed: {type(e).__name__}: {e}')
+    runner = OnnxRuntimeRunner(int8_file, num_threads=args.threads)
+    return Case(base, 'onnxruntime-int8', lambda: runner(x))
+
+
 class Case:
     """One model on one backend: a call to time, or why it cannot run."""
 
@@ -344,8 +381,8 @@ def prepare_model(name: str, cfg: Config, checkpoint: Optional[str], args,
     if any(b.startswith('cuda') for b in backends):
         cases += prepare_cuda(base, deployed, x, backends)
     onnx_backends = [
-        b for b in ('onnxruntime', 'tensorrt', 'tensorrt-fp16')
-        if b in backends
+        b for b in ('onnxruntime', 'onnxruntime-int8', 'tensorrt',
+                    'tensorrt-fp16') if b in backends
     ]
     if not onnx_backends:
         return cases
@@ -362,6 +399,8 @@ def prepare_model(name: str, cfg: Config, checkpoint: Optional[str], args,
         runner = OnnxRuntimeRunner(onnx_file, num_threads=args.threads)
         xn = x.numpy()
         cases.append(Case(base, 'onnxruntime', lambda: runner(xn)))
+    if 'onnxruntime-int8' in backends:
+        cases.append(int8_case(base, cfg, onnx_file, x.numpy(), img, args))
     for backend in [b for b in onnx_backends if b.startswith('tensorrt')]:
         try:
             from mmcrack.deploy.tensorrt import TensorRTRunner, build_engine
@@ -462,14 +501,67 @@ def gemm_cases(backends: Sequence[str], threads: int) -> List[Case]:
         cases.append(
             Case(base, 'onnxruntime-cpu',
                  lambda: session.run(None, {'A': a_np})))
+    if 'onnxruntime-int8' in backends:
+        cases.append(int8_gemm_case(base, size, threads))
     if torch.cuda.is_available() and any(b in CUDA_BACKENDS
                                          for b in backends):
         a_gpu = torch.randn(size * 2, size * 2, device='cuda')
         cases.append(
             Case(
-                dict(base, macs=(size * 2)**3), 'torch-cuda',
+                dict(base, model=f'GEMM {size * 2}^3', macs=(size * 2)**3),
+                'torch-cuda',
                 lambda: torch.matmul(a_gpu, a_gpu), torch.cuda.synchronize))
     return cases
+
+
+def int8_gemm_case(base: dict, size: int, threads: int) -> Case:
+    """The GEMM reference of the INT8 row: the fp32 MatMul quantized with
+    the models' settings (QDQ, uint8 activations, per-channel int8
+    weights), which ONNX Runtime runs as an integer matmul."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime.quantization import (QuantFormat, QuantType,
+                                          quantize_static)
+
+    from mmcrack.deploy.onnxruntime import session_options
+    rng = np.random.RandomState(0)
+    weight = numpy_helper.from_array(
+        rng.randn(size, size).astype(np.float32), 'B')
+    graph = helper.make_graph(
+        [helper.make_node('MatMul', ['A', 'B'], ['C'])], 'gemm',
+        [helper.make_tensor_value_info('A', TensorProto.FLOAT, [size, size])],
+        [helper.make_tensor_value_info('C', TensorProto.FLOAT, [size, size])],
+        [weight])
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid('', 17)], ir_version=8)
+    a_np = rng.rand(size, size).astype(np.float32)
+
+    class Reader:
+        done = False
+
+        def get_next(self):
+            if self.done:
+                return None
+            self.done = True
+            return {'A': a_np}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = osp.join(tmp, 'gemm.onnx'), osp.join(tmp, 'gemm-int8.onnx')
+        onnx.save(model, src)
+        quantize_static(
+            src,
+            dst,
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8)
+        session = ort.InferenceSession(
+            dst, session_options(threads),
+            providers=['CPUExecutionProvider'])
+    return Case(base, 'onnxruntime-int8-cpu',
+                lambda: session.run(None, {'A': a_np}))
 
 
 def time_cases(cases: List[Case], warmup: int, runs: int) -> None:
@@ -574,8 +666,9 @@ def markdown_table(results: List[dict], main: str, gemm: Dict[str, float],
             f'{r["p90_ms"]:.2f} | {r["images_per_s"]:.2f} | '
             f'{r["macs_per_s"] / 1e9:.2f} | {share} | {ratio} |')
     lines.append('')
-    lines.append(f'Large-GEMM MAC rate ({GEMM_NAME} fp32 matmul, timed in '
-                 'the same rounds): ' + ', '.join(
+    lines.append(f'Large-GEMM MAC rate ({GEMM_SIZE}^3 matmul in fp32, in '
+                 f'int8 for onnxruntime-int8-cpu, {2 * GEMM_SIZE}^3 fp32 on '
+                 'torch-cuda; timed in the same rounds): ' + ', '.join(
         f'{k} {v / 1e9:.1f} GMAC/s' for k, v in gemm.items()))
     return '\n'.join(lines)
 
@@ -588,7 +681,7 @@ def available_backends(requested: Optional[Sequence[str]]) -> List[str]:
     try:
         import onnxruntime  # noqa: F401
         import mmdeploy  # noqa: F401
-        backends.append('onnxruntime')
+        backends += ['onnxruntime', 'onnxruntime-int8']
     except ImportError:
         pass
     if torch.cuda.is_available():

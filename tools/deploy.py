@@ -49,6 +49,7 @@ from mmcrack.apis.model_index import is_config_path
 from mmcrack.deploy.export import (prepare_model_config,
                                    set_threshold_metadata, static_input_shape,
                                    threshold_checkpoint)
+from mmcrack.deploy.quantization import calibration_images, quantize_onnx
 from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_model_args,
                                       load_model_config, parse_model_args)
 
@@ -102,6 +103,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'codebase_config.with_argmax=False to export the logits instead of '
         'the label map (tools/infer.py then writes probability maps)')
     parser.add_argument(
+        '--calib-data',
+        metavar='DIR',
+        help='photos of the training set to calibrate an INT8 model on '
+        '(deployment configs with a quantization dict, e.g. '
+        'segmentation_onnxruntime-int8_static-400x400.py)')
+    parser.add_argument(
+        '--calib-count',
+        type=int,
+        help="photos to calibrate on (default: the config's calib_count)")
+    parser.add_argument(
+        '--calib-method',
+        choices=('minmax', 'entropy', 'percentile'),
+        help="calibration method (default: the config's calib_method)")
+    parser.add_argument(
         '--threshold',
         type=float,
         help='decision threshold of the export (default: the one published '
@@ -128,6 +143,17 @@ def check_inputs(args: argparse.Namespace, model_cfg: Config) -> None:
         raise FileNotFoundError(
             f'Sample image {args.img} does not exist or cannot be read: give '
             'any crack photo the model can run on while it is traced.')
+    quantization = args.deploy_cfg_obj.get('quantization')
+    if quantization is not None:
+        if args.deploy_cfg_obj.backend_config.type != 'onnxruntime':
+            raise SystemExit('INT8 quantization (the quantization dict of the '
+                             'deployment config) is for onnxruntime only.')
+        if not args.calib_data:
+            raise SystemExit(
+                f'{args.deploy_cfg} quantizes the model to INT8: give '
+                '--calib-data DIR, a folder of training photos.')
+        calibration_images(args.calib_data, args.calib_count
+                           or quantization.get('calib_count', 64))
     if args.checkpoint is not None:
         model = MODELS.build(copy.deepcopy(model_cfg.model))
         load_model_checkpoint(model, args.checkpoint, args.model,
@@ -170,7 +196,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         deploy_cfg.merge_from_dict(args.deploy_cfg_options)
     model_cfg = load_model_config(args.model_cfg, args.cfg_options)
     init_default_scope(model_cfg.get('default_scope', 'mmseg'))
+    args.deploy_cfg_obj = deploy_cfg
     check_inputs(args, model_cfg)
+    float_model_cfg = model_cfg
     # The spawned export process must import mmcrack and its rewriter before
     # it builds the model; mmdeploy imports codebase_config.module there.
     modules = list(deploy_cfg.codebase_config.get('module', []))
@@ -199,6 +227,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         status, written = export(args, deploy_cfg, model_cfg, checkpoint,
                                  backend, staging, logger, torch2onnx,
                                  PIPELINE_MANAGER)
+        quantization = deploy_cfg.get('quantization')
+        if written and quantization is not None:
+            written = quantize(args, quantization, float_model_cfg,
+                               written, logger)
         if written and threshold is not None:
             set_threshold_metadata(written[0], threshold, in_graph)
         final = []
@@ -227,6 +259,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                  f"'{runner_backend}', '{runner_file}')")
     print('\n'.join(lines))
     return status
+
+
+def quantize(args, quantization, model_cfg, written, logger):
+    """Quantize the exported end2end.onnx to INT8 in place; the float
+    model stays beside it as end2end-fp32.onnx."""
+    onnx_file = written[0]
+    float_file = osp.splitext(onnx_file)[0] + '-fp32.onnx'
+    os.replace(onnx_file, float_file)
+    settings = quantize_onnx(
+        float_file,
+        onnx_file,
+        model_cfg,
+        args.calib_data,
+        calib_count=args.calib_count or quantization.get('calib_count', 64),
+        calib_method=args.calib_method
+        or quantization.get('calib_method', 'minmax'),
+        per_channel=quantization.get('per_channel', True),
+        op_types_to_exclude=quantization.get('op_types_to_exclude', ()))
+    logger.info(
+        f'Quantized to INT8 ({settings["calib_method"]}, '
+        f'{len(settings["calib_files"])} photos of {args.calib_data})')
+    return [onnx_file, float_file] + written[1:]
 
 
 def export(args, deploy_cfg, model_cfg, checkpoint, backend, work_dir,

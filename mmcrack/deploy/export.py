@@ -15,6 +15,7 @@ import numpy as np
 from mmengine.config import Config
 
 from .onnx_passes import optimize_onnx
+from .onnxruntime import THRESHOLD_IN_GRAPH_KEY, THRESHOLD_KEY
 
 #: Pipeline steps that need a ground-truth file; export has none.
 _LABEL_LOADERS = ('LoadAnnotations', )
@@ -122,12 +123,6 @@ def export_onnx(deploy_cfg: Union[str, Config],
     if optimize:
         optimize_onnx(onnx_file)
     return onnx_file
-
-
-#: ONNX metadata keys: the model's decision threshold, and whether the
-#: graph's label output applies it already.
-THRESHOLD_KEY = 'mmcrack_threshold'
-THRESHOLD_IN_GRAPH_KEY = 'mmcrack_threshold_in_graph'
 
 
 def threshold_checkpoint(checkpoint: str, threshold: float,

@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
 
-from .export import THRESHOLD_IN_GRAPH_KEY, THRESHOLD_KEY
-
 if TYPE_CHECKING:
     import torch
 
@@ -90,6 +88,12 @@ def _import_onnxruntime():
             f'The onnxruntime backend needs ONNX Runtime: {INSTALL_HINT}.'
         ) from e
     return onnxruntime
+
+
+#: ONNX metadata keys that tools/deploy.py writes: the model's decision
+#: threshold, and whether the graph's label output applies it already.
+THRESHOLD_KEY = 'mmcrack_threshold'
+THRESHOLD_IN_GRAPH_KEY = 'mmcrack_threshold_in_graph'
 
 
 class OnnxRuntimeRunner:

@@ -1,0 +1,121 @@
+"""INT8 quantization: a briefly trained HrSegNet-B16 keeps its labels on
+real photos through tools/deploy.py and tools/infer.py, and calibration
+data of the wrong kind is refused."""
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.model import revert_sync_batchnorm
+from mmengine.optim import OptimWrapper
+from mmseg.registry import MODELS
+
+from mmcrack.deploy.quantization import (CalibrationDataError,
+                                         calibration_images)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ('configs/balanced/'
+          'hrsegnet-b16-balanced-dice_1xb8-3k_cfd-256x256.py')
+
+pytestmark = pytest.mark.usefixtures('one_thread')
+
+
+@pytest.fixture(scope='module')
+def trained_checkpoint(tmp_path_factory):
+    """HrSegNet-B16 after 40 SGD steps on 128x128 CFD crops, crack pixels
+    weighted 20x (as balanced learning would move the weight): no longer
+    random, and it marks crack, so its labels have structure to keep."""
+    from mmcrack.datasets import CrackDataset
+    cfg = Config.fromfile(REPO_ROOT / CONFIG)
+    cfg.model.decode_head.loss_decode[0].pos_weight = 20.0
+    torch.manual_seed(0)
+    model = revert_sync_batchnorm(MODELS.build(cfg.model))
+    model.init_weights()
+    model.train()
+    dataset = CrackDataset(
+        data_root=str(REPO_ROOT / '..' / 'shared' / 'data' / 'cfd'),
+        data_prefix=dict(img_path='images', seg_map_path='masks'),
+        split='train',
+        check_files=False,
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations'),
+            dict(type='CrackAwareCrop', crop_size=128, pos_prob=0.8),
+            dict(type='PackSegInputs')
+        ])
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.02,
+                                         momentum=0.9))
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        batch = pseudo_collate(
+            [dataset[int(i)] for i in rng.choice(len(dataset), 4)])
+        model.train_step(batch, optim)
+    path = tmp_path_factory.mktemp('trained') / 'b16.pth'
+    torch.save(dict(state_dict=model.state_dict()), path)
+    return path
+
+
+def test_int8_export_keeps_the_labels(tmp_path, cfd_dir, run_tool,
+                                      trained_checkpoint):
+    photos = sorted((cfd_dir / 'images').glob('*.jpg'))
+    calib = tmp_path / 'calib'
+    calib.mkdir()
+    for i, photo in enumerate(photos):
+        if i % 5 != 4:  # the training split
+            (calib / photo.name).symlink_to(photo)
+    val = tmp_path / 'val'
+    val.mkdir()
+    for photo in photos[4::5][:6]:
+        (val / photo.name).symlink_to(photo)
+    proc = run_tool('deploy.py',
+                    'configs/deploy/segmentation_onnxruntime-int8_dynamic.py',
+                    CONFIG, trained_checkpoint, photos[0], '--work-dir',
+                    tmp_path / 'int8', '--calib-data', calib, '--calib-count',
+                    '16')
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert 'Quantized to INT8 (minmax, 16 photos' in proc.stdout + proc.stderr
+    int8, fp32 = (tmp_path / 'int8' / 'end2end.onnx',
+                  tmp_path / 'int8' / 'end2end-fp32.onnx')
+    assert int8.stat().st_size < 0.5 * fp32.stat().st_size
+    masks = {}
+    for name, model in (('int8', int8), ('fp32', fp32)):
+        proc = run_tool('infer.py', CONFIG, model, val, '--backend',
+                        'onnxruntime', '--out', tmp_path / name,
+                        '--no-measure')
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+        masks[name] = np.stack([
+            cv2.imread(str(tmp_path / name / 'masks' / f'{p.stem}.png'), 0)
+            for p in sorted(val.iterdir())
+        ])
+    assert 0.001 < masks['fp32'].mean() < 0.5  # a model that finds cracks
+    assert (masks['int8'] == masks['fp32']).mean() >= 0.99
+
+
+def test_calibration_data_of_the_wrong_kind(tmp_path, cfd_dir):
+    with pytest.raises(CalibrationDataError, match='does not exist'):
+        calibration_images(str(tmp_path / 'absent'), 8)
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(CalibrationDataError, match='holds no images'):
+        calibration_images(str(tmp_path / 'empty'), 8)
+    with pytest.raises(CalibrationDataError, match='looks like a crack mask'):
+        calibration_images(str(cfd_dir / 'masks'), 8)
+    picked = calibration_images(str(cfd_dir / 'images'), 5)
+    assert len(picked) == 5 and picked[0].endswith('001.jpg')
+
+
+def test_deploy_refuses_int8_without_calibration_data(tmp_path, cfd_dir,
+                                                      run_tool):
+    photo = sorted((cfd_dir / 'images').glob('*.jpg'))[0]
+    deploy_cfg = ('configs/deploy/'
+                  'segmentation_onnxruntime-int8_static-400x400.py')
+    proc = run_tool('deploy.py', deploy_cfg, CONFIG, 'none', photo,
+                    '--work-dir', tmp_path)
+    assert proc.returncode != 0 and '--calib-data DIR' in proc.stderr
+    proc = run_tool('deploy.py', deploy_cfg, CONFIG, 'none', photo,
+                    '--work-dir', tmp_path, '--calib-data',
+                    cfd_dir / 'masks')
+    assert proc.returncode != 0 and 'looks like a crack mask' in proc.stderr
+    assert not list(tmp_path.iterdir())
