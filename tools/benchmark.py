@@ -79,6 +79,7 @@ from mmseg.registry import DATASETS, MODELS
 
 import mmcrack  # noqa: F401  (compat fixes, modules)
 from mmcrack.apis import load_model_checkpoint, resolve_model
+from mmcrack.deploy.export import labels_from_logits
 from mmcrack.utils.complexity import profile_call
 from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_shape_arg,
                                       load_model_config)
@@ -257,10 +258,10 @@ def build_model(cfg: Config, checkpoint: Optional[str] = None) -> nn.Module:
 
 
 class Deployed(nn.Module):
-    """What the deployed graph computes: logits at the input size, argmax.
-
-    mmdeploy's mmseg rewriters export ``encode_decode`` (backbone, decode
-    head, resize to ``img_shape``) followed by ``argmax(dim=1)``.
+    """What the deployed graph computes: logits at the input size, then
+    the label map (:func:`~mmcrack.deploy.export.labels_from_logits`: argmax,
+    or the sigmoid thresholded for one-channel heads), as mmcrack's rewriter
+    of mmdeploy's ``BaseSegmentor.forward`` exports it.
     """
 
     def __init__(self, segmentor: nn.Module) -> None:
@@ -272,7 +273,7 @@ class Deployed(nn.Module):
         metas = [dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w))
                  ] * x.shape[0]
         logits = self.segmentor.encode_decode(x, metas)
-        return logits.argmax(dim=1, keepdim=True)
+        return labels_from_logits(logits, self.segmentor.decode_head.threshold)
 
 
 # --------------------------------------------------------------- timing ---

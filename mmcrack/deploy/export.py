@@ -21,6 +21,20 @@ from .onnxruntime import THRESHOLD_IN_GRAPH_KEY, THRESHOLD_KEY
 _LABEL_LOADERS = ('LoadAnnotations', )
 
 
+def labels_from_logits(seg_logits, threshold: float):
+    """The label map an export with ``with_argmax=True`` outputs.
+
+    ``N x 1 x H x W`` int64: the argmax over the classes of ``N x C x H x W``
+    logits, or ``sigmoid(logit) > threshold`` (the decode head's threshold)
+    for a one-channel head. :mod:`mmcrack.deploy.rewriters` puts this into
+    the graph; ``tools/benchmark.py`` runs it in PyTorch.
+    """
+    import torch
+    if seg_logits.shape[1] == 1:
+        return (seg_logits.sigmoid() > threshold).to(torch.int64)
+    return seg_logits.argmax(dim=1, keepdim=True)
+
+
 def load_deploy_configs(deploy_cfg: Union[str, Config],
                         model_cfg: Union[str, Config]):
     """Load the deployment and model configs (paths or Config objects).

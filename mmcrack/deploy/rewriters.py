@@ -21,10 +21,11 @@ PAAM and the detector).
 Deployment configs import it through ``codebase_config.module``, so it is
 registered in mmdeploy's spawned export process too.
 """
-import torch
 from mmdeploy.core import FUNCTION_REWRITER
 from mmdeploy.utils import IR, get_codebase_config, is_dynamic_shape
 from mmseg.structures import SegDataSample
+
+from .export import labels_from_logits
 
 
 @FUNCTION_REWRITER.register_rewriter(
@@ -49,10 +50,7 @@ def base_segmentor__forward(self,
     seg_logits = self.predict(inputs, data_samples)
     if not get_codebase_config(ctx.cfg).get('with_argmax', True):
         return seg_logits
-    if seg_logits.shape[1] == 1:
-        return (seg_logits.sigmoid() > self.decode_head.threshold).to(
-            torch.int64)
-    return seg_logits.argmax(dim=1, keepdim=True)
+    return labels_from_logits(seg_logits, self.decode_head.threshold)
 
 
 @FUNCTION_REWRITER.register_rewriter(

@@ -115,3 +115,25 @@ def test_a_model_that_cannot_run_fails_the_command(tool, tmp_path, capsys):
     report = json.loads((tmp_path / 'benchmark.json').read_text())
     row, = report['results']
     assert 'was built for 448x448 inputs' in row['error']
+
+
+def test_pytorch_path_thresholds_one_channel_heads(tool):
+    """As the exported graph: argmax of two classes, the sigmoid over the
+    decode head's threshold for one channel (an argmax would be all 0)."""
+    import torch
+    from types import SimpleNamespace
+    logits = torch.tensor([[[[-2.0, -0.5], [0.0, 3.0]]]])
+
+    class Segmentor(torch.nn.Module):
+        decode_head = SimpleNamespace(threshold=0.3)
+
+        def encode_decode(self, x, metas):
+            return self.out
+
+    segmentor = Segmentor()
+    segmentor.out = logits
+    labels = tool.Deployed(segmentor)(torch.zeros(1, 3, 2, 2))
+    assert labels.tolist() == [[[[0, 1], [1, 1]]]]  # sigmoid(-0.5) = 0.38
+    segmentor.out = torch.cat([logits, -logits], dim=1)
+    assert tool.Deployed(segmentor)(
+        torch.zeros(1, 3, 2, 2)).tolist() == [[[[1, 1], [0, 0]]]]
