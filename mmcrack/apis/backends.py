@@ -265,8 +265,13 @@ class PytorchBackend(CrackBackend):
                                      test_cfg['crop_size'], test_cfg['stride'])
             sample = model.postprocess_result(logits, batch['data_samples'])[0]
         else:
+            # The window of this call only: the model keeps its own test_cfg.
+            own_test_cfg = model.test_cfg
             model.test_cfg = ConfigDict(copy.deepcopy(test_cfg))
-            sample = model.test_step(batch)[0]
+            try:
+                sample = model.test_step(batch)[0]
+            finally:
+                model.test_cfg = own_test_cfg
         # mmseg stores sigmoid probabilities for one-channel heads.
         return crack_probability(
             sample.seg_logits.data, self.crack_index, sigmoid=False)
@@ -300,6 +305,7 @@ class RunnerBackend(CrackBackend):
         if getattr(runner, 'dataset_meta', None):
             self.dataset_meta = dict(runner.dataset_meta)
         self.threshold = getattr(runner, 'threshold', None)
+        self.outputs_labels = bool(getattr(runner, 'outputs_labels', False))
 
     def _run(self, inputs: torch.Tensor) -> torch.Tensor:
         """Scores at the size of ``inputs`` (1 x 3 x h x w); an argmax
@@ -313,7 +319,11 @@ class RunnerBackend(CrackBackend):
                     f'input size {fh}x{fw}; slide with crop_size <= it.')
             inputs = F.pad(inputs, (0, fw - w, 0, fh - h), value=0)
         out = np.asarray(self.runner(inputs.numpy()))
-        self.outputs_labels = np.issubdtype(out.dtype, np.integer)
+        if np.issubdtype(out.dtype, np.integer) != self.outputs_labels:
+            raise TypeError(
+                f'The runner returned {out.dtype} but says outputs_labels='
+                f'{self.outputs_labels}: a runner of a label-map export sets '
+                'outputs_labels=True.')
         if self.outputs_labels:
             out = out == self.crack_index
         scores = torch.from_numpy(out.astype(np.float32, copy=False))

@@ -160,6 +160,8 @@ class OnnxRuntimeRunner:
         self.output_name = outputs[0].name
         #: Shape of the input, ints for static axes, names for dynamic ones.
         self.input_shape = inputs[0].shape
+        #: The output is a label map (an export with with_argmax=True).
+        self.outputs_labels = 'int' in outputs[0].type
         meta = self.session.get_modelmeta().custom_metadata_map
         #: The decision threshold that tools/deploy.py recorded (a published
         #: model's), or None; None too when the graph's labels apply it.

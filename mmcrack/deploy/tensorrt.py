@@ -271,6 +271,8 @@ class TensorRTRunner:
             trt, self.engine.get_tensor_dtype(self.input_names[0]))
         self.output_dtype = _torch_dtype(
             trt, self.engine.get_tensor_dtype(self.output_names[0]))
+        #: The output is a label map (an export with with_argmax=True).
+        self.outputs_labels = not self.output_dtype.is_floating_point
         #: Engine input shape; -1 marks a dynamic axis.
         self.input_shape = tuple(
             self.engine.get_tensor_shape(self.input_names[0]))

@@ -242,14 +242,30 @@ def test_runner_with_label_output(inferencer):
         return logits.argmax(1, keepdim=True).numpy()
 
     runner.input_shape = ['batch', 3, 'height', 'width']  # dynamic axes
+    runner.outputs_labels = True  # as mmcrack.deploy's runners report it
     backend = RunnerBackend(model.cfg, runner)
     assert backend.fixed_input_size is None
+    # Known before the first call, not a side effect of one.
+    assert backend.outputs_labels
     image = photo(96, 128)
     data = backend.preprocess(image)
     prob = backend(data, dict(mode='whole'))
     assert set(np.unique(prob)) <= {0.0, 1.0}
     expected = inferencer.backend(data, dict(mode='whole')) > 0.5
     np.testing.assert_array_equal(prob > 0.5, expected)
+    runner.outputs_labels = False
+    with pytest.raises(TypeError, match='says outputs_labels=False'):
+        RunnerBackend(model.cfg, runner)(data, dict(mode='whole'))
+
+
+def test_pytorch_backend_keeps_the_models_test_cfg(inferencer):
+    model = inferencer.backend.model
+    own = model.test_cfg
+    data = inferencer.backend.preprocess(photo(96, 128))
+    inferencer.backend(
+        data, dict(mode='slide', crop_size=(64, 64), stride=(48, 48)))
+    inferencer.backend(data, dict(mode='whole'))
+    assert model.test_cfg is own
 
 
 def test_onnxruntime_backend_matches_pytorch(inferencer, checkpoint,

@@ -37,6 +37,7 @@ def test_deploy_onnxruntime(tmp_path, cfd_dir, run_tool):
     from mmcrack.deploy import build_runner
     runner = build_runner('onnxruntime', str(onnx_file))
     assert runner.input_shape == [1, 3, 400, 400]
+    assert runner.outputs_labels  # an argmax export, known before any call
     labels = runner(torch.randn(1, 3, 400, 400))
     assert labels.shape == (1, 1, 400, 400) and labels.dtype == np.int64
     assert set(np.unique(labels)) <= {0, 1}
