@@ -25,7 +25,6 @@ from functools import lru_cache
 from typing import Dict, List, Optional, Union
 
 from mmengine.config import Config
-from mmengine.fileio import load
 from mmengine.infer import BaseInferencer
 
 #: Where converted third-party weights go (``$MMCRACK_HOME`` overrides it).

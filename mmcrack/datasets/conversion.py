@@ -44,12 +44,14 @@ Every mask is then checked by :func:`validate_mask` (2-D, uint8, values in
 readable, and every error names the file and says how to fix it.
 """
 import argparse
+import contextlib
 import os
 import os.path as osp
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import (Callable, Dict, Iterable, Iterator, List, Optional,
+                    Sequence, Tuple)
 
 import mmengine
 import numpy as np
@@ -700,33 +702,42 @@ def check_output_dir(out_dir: str,
             f'--overwrite to replace its {", ".join(outputs)}.')
 
 
-def _start_output(out_dir: str) -> Tuple[str, bool]:
-    """Create a fresh staging folder under OUT; return it and whether OUT
-    had to be created."""
+@contextlib.contextmanager
+def staged_output(out_dir: str,
+                  outputs: Sequence[str] = OUTPUT_DIRS,
+                  folders: Sequence[str] = OUTPUT_DIRS) -> Iterator[str]:
+    """Write OUT's ``outputs`` in a staging folder, moved into place at the
+    end.
+
+    Yields the staging folder under OUT (with ``folders`` created in it).
+    When the block ends normally, each name of ``outputs`` written there
+    replaces OUT's (a folder or a file); when it raises, the staging folder
+    is dropped and OUT is left as it was (removed again if it was created).
+    """
     created = not osp.isdir(out_dir)
     staging = osp.join(out_dir, _STAGING)
     if osp.isdir(staging):
         shutil.rmtree(staging)
-    for name in OUTPUT_DIRS:
+    for name in folders:
         os.makedirs(osp.join(staging, name))
-    return staging, created
-
-
-def _finish_output(out_dir: str, staging: str) -> None:
-    """Replace OUT's images/, masks/, splits/ by the staged ones."""
-    for name in OUTPUT_DIRS:
-        target = osp.join(out_dir, name)
+    os.makedirs(staging, exist_ok=True)
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created and osp.isdir(out_dir) and not os.listdir(out_dir):
+            os.rmdir(out_dir)
+        raise
+    for name in outputs:
+        source, target = osp.join(staging, name), osp.join(out_dir, name)
+        if not osp.exists(source):
+            continue
         if osp.isdir(target):
             shutil.rmtree(target)
-        os.replace(osp.join(staging, name), target)
+        elif osp.exists(target):
+            os.remove(target)
+        os.replace(source, target)
     shutil.rmtree(staging)
-
-
-def _abort_output(out_dir: str, staging: str, created: bool) -> None:
-    """Drop what a failed conversion wrote; OUT is left as it was."""
-    shutil.rmtree(staging, ignore_errors=True)
-    if created and osp.isdir(out_dir) and not os.listdir(out_dir):
-        os.rmdir(out_dir)
 
 
 def write_splits(split_dir: str, splits: Dict[str, List[str]]) -> None:
@@ -840,15 +851,10 @@ def convert_samples(samples: Sequence[Sample],
                 f'both be written as {sample.stem!r}: stems must be unique.')
         seen[sample.stem] = sample
     splits = assign_splits(samples, val_every, split_aliases)
-    staging, created = _start_output(out_dir)
-    try:
+    with staged_output(out_dir) as staging:
         pixels, sizes, reencoded = _write_samples(samples, staging, read_ann,
                                                   progress)
         write_splits(osp.join(staging, 'splits'), splits)
-    except BaseException:
-        _abort_output(out_dir, staging, created)
-        raise
-    _finish_output(out_dir, staging)
     notes = list(notes)
     if reencoded:
         notes.append(

@@ -31,16 +31,15 @@ An image is rendered in four steps, all vectorised with numpy/OpenCV:
 3. A cast shadow on some images (after the cracks, so they darken too).
 4. Camera: slight blur and sensor noise.
 """
-import os
 import os.path as osp
-import shutil
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from .conversion import OUTPUT_DIRS, check_output_dir, write_splits
+from .conversion import (OUTPUT_DIRS, check_output_dir, staged_output,
+                         write_splits)
 
 #: Index of each split in the seed of an image's random stream.
 SPLIT_IDS = {'train': 0, 'val': 1}
@@ -498,35 +497,35 @@ def generate_synthetic_cracks(
             f'crack_fraction must satisfy 0 < low < high < 0.5, not {lo}, '
             f'{hi}.')
     check_output_dir(out_dir, overwrite)
-    for sub in OUTPUT_DIRS:
-        if osp.isdir(osp.join(out_dir, sub)):
-            shutil.rmtree(osp.join(out_dir, sub))
-        os.makedirs(osp.join(out_dir, sub))
     summary = SyntheticCrackSummary(out_dir=out_dir)
-    for split, count in (('train', num_train), ('val', num_val)):
-        stems = []
-        for index in range(count):
-            stem = f'{split}_{index:05d}'
-            img, mask = render_sample(seed, split, index, (w, h), (lo, hi))
-            cv2.imwrite(
-                osp.join(out_dir, 'images', stem + '.jpg'), img,
-                [cv2.IMWRITE_JPEG_QUALITY,
-                 int(jpeg_quality)])
-            cv2.imwrite(osp.join(out_dir, 'masks', stem + '.png'), mask)
-            stems.append(stem)
-            summary.crack_fractions[stem] = float(mask.mean())
-            if progress is not None:
-                progress()
-        summary.stems[split] = stems
-    write_splits(osp.join(out_dir, 'splits'), summary.stems)
-    write_source(summary, (w, h), seed, (lo, hi), jpeg_quality)
+    with staged_output(out_dir, OUTPUT_DIRS + ('SOURCE.txt', )) as staging:
+        for split, count in (('train', num_train), ('val', num_val)):
+            stems = []
+            for index in range(count):
+                stem = f'{split}_{index:05d}'
+                img, mask = render_sample(seed, split, index, (w, h),
+                                          (lo, hi))
+                cv2.imwrite(
+                    osp.join(staging, 'images', stem + '.jpg'), img,
+                    [cv2.IMWRITE_JPEG_QUALITY,
+                     int(jpeg_quality)])
+                cv2.imwrite(osp.join(staging, 'masks', stem + '.png'), mask)
+                stems.append(stem)
+                summary.crack_fractions[stem] = float(mask.mean())
+                if progress is not None:
+                    progress()
+            summary.stems[split] = stems
+        write_splits(osp.join(staging, 'splits'), summary.stems)
+        write_source(summary, staging, (w, h), seed, (lo, hi), jpeg_quality)
     return summary
 
 
-def write_source(summary: SyntheticCrackSummary, size: Tuple[int, int],
-                 seed: int, crack_fraction: Tuple[float, float],
+def write_source(summary: SyntheticCrackSummary, folder: str,
+                 size: Tuple[int, int], seed: int,
+                 crack_fraction: Tuple[float, float],
                  jpeg_quality: int) -> None:
-    """Write ``SOURCE.txt``: how the set was made (no timestamps)."""
+    """Write ``folder/SOURCE.txt``: how the set was made (no
+    timestamps)."""
     lines = [
         'Synthetic pavement cracks from mmcrack.datasets.synthetic_cracks '
         '(tools/misc/generate_synthetic_cracks.py).',
@@ -542,5 +541,5 @@ def write_source(summary: SyntheticCrackSummary, size: Tuple[int, int],
         fr = np.array(list(summary.crack_fractions.values()))
         lines.append(f'crack pixels per image: min {fr.min():.2%}, mean '
                      f'{fr.mean():.2%}, max {fr.max():.2%}')
-    with open(osp.join(summary.out_dir, 'SOURCE.txt'), 'w') as f:
+    with open(osp.join(folder, 'SOURCE.txt'), 'w') as f:
         f.write('\n'.join(lines) + '\n')

@@ -62,7 +62,8 @@ def calibration_images(folder: str, count: int) -> List[str]:
     for path in chosen[:3]:
         image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
         if image is None:
-            raise CalibrationDataError(f'Cannot read calibration image {path}.')
+            raise CalibrationDataError(
+                f'Cannot read calibration image {path}.')
         if image.ndim == 2 and len(np.unique(image)) <= 3:
             raise CalibrationDataError(
                 f'{path} looks like a crack mask (one channel, values '
@@ -106,7 +107,8 @@ class ImageCalibrationReader:
             return None
         image = cv2.imread(path, cv2.IMREAD_COLOR)
         if image is None:
-            raise CalibrationDataError(f'Cannot read calibration image {path}.')
+            raise CalibrationDataError(
+                f'Cannot read calibration image {path}.')
         if self.input_size is not None:
             image = cv2.resize(image, tuple(self.input_size[::-1]))
         data = self.backend.preprocess(image)
@@ -146,8 +148,9 @@ def quantize_onnx(onnx_file: str,
                                           QuantType, quantize_static)
     from onnxruntime.quantization.shape_inference import quant_pre_process
     if calib_method not in CALIBRATION_METHODS:
-        raise ValueError(f'calib_method must be one of '
-                         f'{sorted(CALIBRATION_METHODS)}, not {calib_method!r}.')
+        raise ValueError(
+            f'calib_method must be one of {sorted(CALIBRATION_METHODS)}, '
+            f'not {calib_method!r}.')
     files = calibration_images(calib_dir, calib_count)
     session = ort.InferenceSession(
         onnx_file, providers=['CPUExecutionProvider'])

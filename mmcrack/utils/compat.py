@@ -187,7 +187,8 @@ class MissingOpsModule(types.ModuleType):
             raise RuntimeError(
                 f'The mmcv op {name!r} is compiled code that this mmcv '
                 '(mmcv-lite, without ops) does not have; mmcrack\'s models '
-                f'need none, but this model does. To run it, {FULL_MMCV_HINT}.')
+                f'need none, but this model does. To run it, '
+                f'{FULL_MMCV_HINT}.')
 
         missing_op.__name__ = name
         return missing_op

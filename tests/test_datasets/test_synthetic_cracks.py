@@ -162,3 +162,21 @@ def test_fast_enough():
     for index in range(5):
         render_sample(3, 'train', index, size=(256, 256))
     assert (time.perf_counter() - start) / 5 < 0.5
+
+
+def test_failed_run_keeps_the_previous_set(tmp_path):
+    out = tmp_path / 'synthetic'
+    generate_synthetic_cracks(str(out), num_train=2, num_val=1, size=(64, 64))
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob('*')
+              if p.is_file()}
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        generate_synthetic_cracks(
+            str(out), num_train=3, num_val=1, size=(64, 64), seed=1,
+            overwrite=True, progress=interrupted)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob('*')
+             if p.is_file()}
+    assert after == before

@@ -38,9 +38,7 @@ mask stops the run instead of making every patch crack-free), images
 without a mask are listed, and a non-empty OUT needs ``--overwrite``.
 """
 import argparse
-import os
 import os.path as osp
-import shutil
 from typing import List, Optional, Sequence, Tuple
 
 import cv2
@@ -52,7 +50,8 @@ from mmcrack.datasets import CrackDataError, check_crack_pair
 from mmcrack.datasets.conversion import (IMG_EXTENSIONS, ConversionError,
                                          add_out_args, add_split_args,
                                          check_output_dir, list_files,
-                                         pair_files, report_unpaired)
+                                         pair_files, report_unpaired,
+                                         staged_output)
 from mmcrack.datasets.split import select_split
 
 CRACK = 1
@@ -227,18 +226,20 @@ def convert(args: argparse.Namespace) -> dict:
     for pair in pairs:
         check_pair(*pair, args)
 
-    for output in OUTPUTS:
-        path = osp.join(args.out, output)
-        if osp.isdir(path):
-            shutil.rmtree(path)
-        elif osp.isfile(path):
-            os.remove(path)
     rng = np.random.default_rng(args.seed)
     folders = {1: 'crack', 0: 'no_crack'}
-    for folder in folders.values():
-        os.makedirs(osp.join(args.out, folder))
-        os.makedirs(osp.join(args.out, 'masks', folder))
     lines, counts = [], {0: 0, 1: 0}
+    outputs = [output.rstrip('/') for output in OUTPUTS]
+    staged = [*folders.values(), *(f'masks/{f}' for f in folders.values())]
+    with staged_output(args.out, outputs, staged) as staging:
+        write_set(args, pairs, staging, folders, lines, counts, rng)
+    return dict(
+        crack=counts[1], no_crack=counts[0], images=len(keep), notes=notes)
+
+
+def write_set(args: argparse.Namespace, pairs, out: str, folders: dict,
+              lines: list, counts: dict, rng) -> None:
+    """Write the patches of ``pairs`` and ``labels.txt`` under ``out``."""
 
     def write(name: str, image: np.ndarray, mask: np.ndarray, label: int):
         if args.resize:
@@ -246,8 +247,8 @@ def convert(args: argparse.Namespace) -> dict:
             image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
             mask = cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST)
         rel = f'{folders[label]}/{name}.png'
-        cv2.imwrite(osp.join(args.out, rel), image)
-        cv2.imwrite(osp.join(args.out, 'masks', rel), mask)
+        cv2.imwrite(osp.join(out, rel), image)
+        cv2.imwrite(osp.join(out, 'masks', rel), mask)
         lines.append(f'{rel} {label}')
         counts[label] += 1
 
@@ -262,10 +263,8 @@ def convert(args: argparse.Namespace) -> dict:
                 args.negatives_per_image, rng):
             write(stem + suffix, patch, patch_mask, 0)
 
-    with open(osp.join(args.out, 'labels.txt'), 'w') as f:
+    with open(osp.join(out, 'labels.txt'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
-    return dict(
-        crack=counts[1], no_crack=counts[0], images=len(keep), notes=notes)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:

@@ -13,7 +13,8 @@ Example:
     python tools/misc/publish_model.py \\
         work_dirs/general/best_IoU_subset_mean_iter_20000.pth \\
         mmcrack/weights/hrsegnet-b16-general_cfd-cracksc.pth \\
-        --config configs/hrsegnet/hrsegnet-b16-balanced-dice_1xb8-20k_cfd-cracksc-256x256.py \\
+        --config configs/hrsegnet/\\
+hrsegnet-b16-balanced-dice_1xb8-20k_cfd-cracksc-256x256.py \\
         --threshold 0.5 --training-data "CFD + CrackSC train splits" \\
         --training-command "python tools/train.py CONFIG"
 """

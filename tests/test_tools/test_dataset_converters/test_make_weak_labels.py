@@ -138,3 +138,24 @@ def test_help(tool, capsys):
     for arg in ('--split', '--val-every', '--grid', '--negative-size',
                 '--overwrite', 'crack/, no_crack/, masks/, labels.txt'):
         assert arg in out
+
+
+def test_failed_run_keeps_the_previous_set(tool, cfd_dir, tmp_path,
+                                           monkeypatch):
+    out = tmp_path / 'weak'
+    tool.main([str(cfd_dir), str(out), '--split', 'val'])
+    before = sorted(p.relative_to(out) for p in out.rglob('*'))
+    read_pair = tool.read_pair
+    calls = []
+
+    def failing(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError('disk full')
+        return read_pair(*args)
+
+    monkeypatch.setattr(tool, 'read_pair', failing)
+    with pytest.raises(OSError, match='disk full'):
+        tool.main([str(cfd_dir), str(out), '--split', 'val', '--overwrite',
+                   '--grid', '2'])
+    assert sorted(p.relative_to(out) for p in out.rglob('*')) == before
