@@ -132,7 +132,11 @@ def test_tta_pipeline_is_the_test_pipeline_with_flips(path):
     cfg = Config.fromfile(path)
     assert cfg.tta_model.type == 'CrackTTAModel'
     load, augment = cfg.tta_pipeline
-    test_pipeline = cfg.test_dataloader.dataset.pipeline
+    dataset = cfg.test_dataloader.dataset
+    # A ConcatDataset of sets that share one test pipeline.
+    pipelines = [part.pipeline for part in dataset.get('datasets', [dataset])]
+    assert all(pipeline == pipelines[0] for pipeline in pipelines)
+    test_pipeline = pipelines[0]
     assert load == test_pipeline[0]
     assert augment.type == 'TestTimeAug'
     flips = [[(t.prob, t.direction) for t in choices]
