@@ -3,7 +3,8 @@
 Arguments and behaviour are those of ``mmseg/tools/train.py``; in addition
 mmcrack is imported (its compatibility fixes and modules), misspelt top-level
 config keys are reported before anything runs, ``--amp`` without a GPU
-stops at once with a message, glibc's malloc is told to keep
+trains in bfloat16 autocast where the CPU has native bfloat16 (and stops
+with a message where it has not), glibc's malloc is told to keep
 freed activation memory (``mmcrack.utils.malloc_tuning``: faster training on
 a CPU), and the run ends with a line saying where the checkpoints
 and logs are.
@@ -18,6 +19,7 @@ from mmengine.runner import Runner, find_latest_checkpoint
 from mmseg.registry import RUNNERS
 
 import mmcrack  # noqa: F401
+from mmcrack.engine.optimizers import cpu_supports_bf16
 from mmcrack.utils.malloc_tuning import tune_glibc_malloc
 from mmcrack.utils.tool_utils import (add_runner_args, load_config,
                                       parse_runner_args)
@@ -47,12 +49,26 @@ def main():
 
     cfg = load_config(args)
 
-    if args.amp is True:
-        if get_device() in ('cpu', 'mps'):
+    if args.amp is True and get_device() == 'cpu':
+        # bfloat16 autocast (mmengine's AmpOptimWrapper refuses the CPU).
+        if not cpu_supports_bf16():
             raise RuntimeError(
-                '--amp needs a CUDA (or NPU, MLU, MUSA) device: mmengine\'s '
-                'AmpOptimWrapper does not run on the CPU. Train without '
-                '--amp here (fp32).')
+                '--amp on the CPU trains in bfloat16, and this CPU has no '
+                'native bfloat16 support (AVX-512 BF16 or AMX), so it would '
+                'be slower than float32: train without --amp.')
+        if cfg.optim_wrapper.type != 'OptimWrapper':
+            raise RuntimeError(
+                f'--amp on the CPU replaces an OptimWrapper, not '
+                f'{cfg.optim_wrapper.type}.')
+        cfg.optim_wrapper.type = 'CPUBF16OptimWrapper'
+        print_log('--amp on the CPU: bfloat16 autocast (CPUBF16OptimWrapper)',
+                  logger='current')
+    elif args.amp is True:
+        if get_device() == 'mps':
+            raise RuntimeError(
+                '--amp needs a CUDA (or NPU, MLU, MUSA) device or a CPU with '
+                "bfloat16: mmengine's AmpOptimWrapper does not run on MPS. "
+                'Train without --amp here (fp32).')
         optim_wrapper = cfg.optim_wrapper.type
         if optim_wrapper == 'AmpOptimWrapper':
             print_log(

@@ -370,9 +370,33 @@ def test_metrics_file_is_written_again_whole(tmp_path, load_tool):
 
 
 @pytest.mark.skipif(
-    torch.cuda.is_available(), reason='--amp runs where CUDA is')
-def test_amp_without_gpu_stops_with_a_message(run_tool):
-    proc = run_tool('train.py', DEMO_CONFIG, '--amp', timeout=300)
-    assert proc.returncode != 0
-    assert '--amp needs a CUDA' in proc.stderr
-    assert 'Train without --amp' in proc.stderr
+    torch.cuda.is_available(), reason='--amp runs in CUDA where CUDA is')
+def test_amp_on_the_cpu_trains_in_bf16(tmp_path, cracksc_dir, run_tool):
+    from mmcrack.engine.optimizers import cpu_supports_bf16
+    config = tiny_config(tmp_path, cracksc_dir, max_iters=2)
+    proc = run_tool('train.py', config, '--amp', '--work-dir',
+                    tmp_path / 'work', timeout=600)
+    if cpu_supports_bf16():
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+        assert 'bfloat16 autocast (CPUBF16OptimWrapper)' in (proc.stdout +
+                                                             proc.stderr)
+        assert (tmp_path / 'work' / 'iter_2.pth').is_file()
+    else:
+        assert proc.returncode != 0
+        assert 'no native bfloat16 support' in proc.stderr
+
+
+def test_cpu_bf16_wrapper_runs_the_forward_in_bf16(monkeypatch):
+    from mmcrack.engine.optimizers import cpu_bf16_optim_wrapper as module
+    layer = torch.nn.Linear(4, 2)
+    optim = torch.optim.SGD(layer.parameters(), lr=0.1)
+    monkeypatch.setattr(module, 'cpu_supports_bf16', lambda: True)
+    wrapper = module.CPUBF16OptimWrapper(optimizer=optim)
+    with wrapper.optim_context(layer):
+        out = layer(torch.randn(3, 4))
+    assert out.dtype == torch.bfloat16
+    wrapper.update_params(out.float().sum())
+    assert layer.weight.dtype == torch.float32
+    monkeypatch.setattr(module, 'cpu_supports_bf16', lambda: False)
+    with pytest.raises(RuntimeError, match='train without --amp'):
+        module.CPUBF16OptimWrapper(optimizer=optim)
