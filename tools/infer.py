@@ -12,6 +12,8 @@ clip/frame_<i:06d>):
     measurements.csv         one row per image: crack count, length, width,
     measurements.json        area, type (mmcrack.apis.quantification); the
                              JSON adds totals and the skipped inputs
+    cracks/<name>.geojson    with --geojson: each crack branch and network
+                             (mmcrack.apis.crack_geometry)
 
 Large photos run with sliding-window inference, one crop at a time, so memory
 stays bounded: by default whenever a side is more than --slide-factor times
@@ -52,6 +54,9 @@ from mmcrack.apis import (BACKENDS, CrackInferencer, OutputLayout,
                           UnreadableInputError, collect_inputs, count_frames,
                           measure_cracks, read_frames, read_image,
                           save_measurements)
+from mmcrack.apis.crack_geometry import (LTPP_BOUNDS, WIDTH_METHODS,
+                                         crack_geometry, geometry_to_geojson,
+                                         read_georeference)
 from mmcrack.apis.inference import DEFAULT_SLIDE_FACTOR
 from mmcrack.apis.quantification import DEFAULT_MIN_AREA
 from mmcrack.apis.model_index import format_model_table
@@ -158,6 +163,29 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='ground sampling distance; adds lengths and widths in mm and '
         'areas in mm^2 to the measurements')
     parser.add_argument(
+        '--geojson',
+        action='store_true',
+        help='also write cracks/<name>.geojson: one LineString per crack '
+        'branch and one Polygon per crack network, with length, direction, '
+        'width and (with --mm-per-pixel) severity; in map coordinates when '
+        'the photo is georeferenced (GeoTIFF, or a world file such as .jgw '
+        'beside it; needs rasterio)')
+    parser.add_argument(
+        '--width-method',
+        choices=WIDTH_METHODS,
+        default=WIDTH_METHODS[0],
+        help='branch widths of --geojson: measured across the crack '
+        '(orthogonal, default) or from the distance transform')
+    parser.add_argument(
+        '--severity-bounds',
+        type=float,
+        nargs=2,
+        default=list(LTPP_BOUNDS),
+        metavar=('LOW_MM', 'HIGH_MM'),
+        help='with --geojson and --mm-per-pixel: a branch is low severity '
+        'up to LOW_MM mean width, moderate up to HIGH_MM, high above '
+        '(default: the LTPP bounds %(default)s)')
+    parser.add_argument(
         '--min-area',
         type=int,
         default=DEFAULT_MIN_AREA,
@@ -209,6 +237,26 @@ def save_prediction(paths: dict, image: np.ndarray, pred, visualizer,
         out_file=paths['overlay'])
 
 
+def save_geojson(mask: np.ndarray, item, frame: Optional[int], paths: dict,
+                 args: argparse.Namespace) -> None:
+    """Write the crack geometry of one image as GeoJSON."""
+    geometry = crack_geometry(mask, args.min_area, args.mm_per_pixel,
+                              args.width_method, args.severity_bounds)
+    transform, crs = ((None, None) if item.is_video else
+                      read_georeference(item.path))
+    collection = geometry_to_geojson(geometry, transform, crs)
+    collection['properties'] = dict(
+        source=item.rel,
+        frame=frame,
+        mm_per_pixel=args.mm_per_pixel,
+        severity_bounds_mm=list(args.severity_bounds),
+        severity=('assigned' if args.mm_per_pixel else
+                  'not assigned: no --mm-per-pixel'))
+    os.makedirs(osp.dirname(paths['geojson']), exist_ok=True)
+    with open(paths['geojson'], 'w') as f:
+        json.dump(collection, f)
+
+
 def frames_of(item, video_stride: int):
     """``(frame index or None, BGR image)`` of an input file."""
     if item.is_video:
@@ -228,7 +276,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
     items = collect_inputs(args.input)
     layout = OutputLayout(args.out, '.' + args.overlay_format,
-                          args.save_prob_npy, args.measure)
+                          args.save_prob_npy, args.measure, args.geojson)
     layout.check_names(items)
     existing = layout.existing(items)
     if existing and not (args.overwrite or args.resume):
@@ -301,6 +349,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                     record.update(
                         measure_cracks(pred.mask, args.min_area,
                                        args.mm_per_pixel))
+                if args.geojson:
+                    save_geojson(pred.mask, item, frame, layout.paths(name),
+                                 args)
                 records.append(record)
                 journal.write(json.dumps(record) + '\n')
                 journal.flush()
@@ -355,6 +406,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         f'  overlays/  photos with crack pixels painted '
         f'({args.overlay_format})',
     ]
+    if args.geojson:
+        lines.append('  cracks/    GeoJSON: crack branches and networks')
     if args.measure:
         lines.append(f'  {layout.CSV}, {layout.JSON}: {len(records)} row(s)')
     slide = (f' (crop {inferencer.crop_size[0]}x{inferencer.crop_size[1]}, '

@@ -352,6 +352,7 @@ class OutputLayout:
         out_dir/masks/<name>.png      crack mask, one channel, 0/1
         out_dir/probs/<name>.png      crack probability, round(p * 255)
         out_dir/probs/<name>.npy      float32 probability (save_npy)
+        out_dir/cracks/<name>.geojson crack geometry (geojson)
         out_dir/overlays/<name>.<ext> the photo with crack pixels painted
         out_dir/measurements.csv, out_dir/measurements.json
         out_dir/measurements.partial.jsonl   while the run is going
@@ -371,6 +372,7 @@ class OutputLayout:
         overlay_ext (str): '.jpg' or '.png'. Defaults to '.jpg'.
         save_npy (bool): Also write ``.npy`` probabilities.
         measure (bool): Write the measurement files.
+        geojson (bool): Write each image's crack geometry.
     """
 
     CSV = 'measurements.csv'
@@ -381,11 +383,13 @@ class OutputLayout:
                  out_dir: str,
                  overlay_ext: str = '.jpg',
                  save_npy: bool = False,
-                 measure: bool = True):
+                 measure: bool = True,
+                 geojson: bool = False):
         self.out_dir = out_dir
         self.overlay_ext = overlay_ext
         self.save_npy = save_npy
         self.measure = measure
+        self.geojson = geojson
 
     @staticmethod
     def name(item: InputFile, frame: Optional[int] = None) -> str:
@@ -402,6 +406,9 @@ class OutputLayout:
                              name + self.overlay_ext))
         if self.save_npy:
             paths['npy'] = osp.join(self.out_dir, 'probs', name + '.npy')
+        if self.geojson:
+            paths['geojson'] = osp.join(self.out_dir, 'cracks',
+                                        name + '.geojson')
         return paths
 
     def measurement_paths(self) -> List[str]:
@@ -456,7 +463,7 @@ class OutputLayout:
         for item in items:
             name = self.name(item)
             if item.is_video:
-                for kind in ('masks', 'probs', 'overlays'):
+                for kind in ('masks', 'probs', 'overlays', 'cracks'):
                     folder = osp.join(self.out_dir, kind, name)
                     if osp.isdir(folder):
                         found += [

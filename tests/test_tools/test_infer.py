@@ -333,3 +333,35 @@ def test_interrupted_run_resumes(tool, tmp_path, checkpoint, cfd_dir,
     tool.main([DEMO_CONFIG, checkpoint, str(photos), '--out', str(out),
                '--resume'])
     assert calls == []
+
+
+def test_geojson_per_photo_in_map_coordinates(tool, tmp_path, checkpoint,
+                                              cfd_dir):
+    pytest.importorskip('rasterio')
+    photos = tmp_path / 'photos'
+    photos.mkdir()
+    source = sorted((cfd_dir / 'images').glob('*.jpg'))[0]
+    (photos / 'road.jpg').write_bytes(source.read_bytes())
+    (photos / 'road.jgw').write_text('0.002\n0\n0\n-0.002\n700.001\n50.999\n')
+    (photos / 'plain.jpg').write_bytes(source.read_bytes())
+    out = tmp_path / 'out'
+    # A low threshold: the random model marks crack somewhere.
+    tool.main([DEMO_CONFIG, checkpoint, str(photos), '--out', str(out),
+               '--geojson', '--threshold', '0.3', '--mm-per-pixel', '2'])
+    for name, kind in (('road', 'map'), ('plain', 'image')):
+        collection = json.loads(
+            (out / 'cracks' / f'{name}.geojson').read_text())
+        assert collection['type'] == 'FeatureCollection'
+        assert collection['coordinates'] == kind
+        assert collection['properties']['source'] == f'{name}.jpg'
+        assert collection['properties']['severity'] == 'assigned'
+        features = collection['features']
+        assert features, 'no crack found at threshold 0.3'
+        xs = [c[0] for f in features if f['geometry']['type'] == 'LineString'
+              for c in f['geometry']['coordinates']]
+        if kind == 'map':  # 700 + 0.002 * x for x in [0, 480]
+            assert all(700 <= x <= 700.96 for x in xs)
+        else:
+            assert all(0 <= x <= 480 for x in xs)
+        assert all(f['properties']['severity'] in ('low', 'moderate', 'high')
+                   for f in features)
