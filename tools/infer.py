@@ -12,8 +12,10 @@ clip/frame_<i:06d>):
     measurements.csv         one row per image: crack count, length, width,
     measurements.json        area, type (mmcrack.apis.quantification); the
                              JSON adds totals and the skipped inputs
-    cracks/<name>.geojson    with --geojson: each crack branch and network
-                             (mmcrack.apis.crack_geometry)
+    cracks/<name>.geojson    with --survey: each crack branch and network
+                             (mmcrack.apis.crack_geometry), and
+    survey.csv, survey.json  length by type and severity, network area,
+                             density (mmcrack.apis.survey)
 
 Large photos run with sliding-window inference, one crop at a time, so memory
 stays bounded: by default whenever a side is more than --slide-factor times
@@ -57,8 +59,9 @@ from mmcrack.apis import (BACKENDS, CrackInferencer, OutputLayout,
 from mmcrack.apis.crack_geometry import (LTPP_BOUNDS, WIDTH_METHODS,
                                          crack_geometry, geometry_to_geojson,
                                          read_georeference)
-from mmcrack.apis.inference import DEFAULT_SLIDE_FACTOR
+from mmcrack.apis.inference import DEFAULT_SLIDE_FACTOR, video_fps
 from mmcrack.apis.quantification import DEFAULT_MIN_AREA
+from mmcrack.apis.survey import save_survey, survey_row
 from mmcrack.apis.model_index import format_model_table
 from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_model_args,
                                       parse_model_args)
@@ -163,18 +166,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='ground sampling distance; adds lengths and widths in mm and '
         'areas in mm^2 to the measurements')
     parser.add_argument(
-        '--geojson',
+        '--survey',
         action='store_true',
-        help='also write cracks/<name>.geojson: one LineString per crack '
-        'branch and one Polygon per crack network, with length, direction, '
-        'width and (with --mm-per-pixel) severity; in map coordinates when '
-        'the photo is georeferenced (GeoTIFF, or a world file such as .jgw '
-        'beside it; needs rasterio)')
+        help='per-crack geometry: cracks/<name>.geojson per photo (one '
+        'LineString per crack branch and one Polygon per crack network, with '
+        'length, direction, width and, with --mm-per-pixel, severity; in map '
+        'coordinates when the photo is georeferenced: a GeoTIFF, or a world '
+        'file such as .jgw beside it, read with rasterio), and survey.csv / '
+        'survey.json for the run (length by direction and severity, network '
+        'area by severity, crack density; per photo and in total)')
     parser.add_argument(
         '--width-method',
         choices=WIDTH_METHODS,
         default=WIDTH_METHODS[0],
-        help='branch widths of --geojson: measured across the crack '
+        help='branch widths of --survey: measured across the crack '
         '(orthogonal, default) or from the distance transform')
     parser.add_argument(
         '--severity-bounds',
@@ -182,7 +187,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         nargs=2,
         default=list(LTPP_BOUNDS),
         metavar=('LOW_MM', 'HIGH_MM'),
-        help='with --geojson and --mm-per-pixel: a branch is low severity '
+        help='with --survey and --mm-per-pixel: a branch is low severity '
         'up to LOW_MM mean width, moderate up to HIGH_MM, high above '
         '(default: the LTPP bounds %(default)s)')
     parser.add_argument(
@@ -237,9 +242,11 @@ def save_prediction(paths: dict, image: np.ndarray, pred, visualizer,
         out_file=paths['overlay'])
 
 
-def save_geojson(mask: np.ndarray, item, frame: Optional[int], paths: dict,
-                 args: argparse.Namespace) -> None:
-    """Write the crack geometry of one image as GeoJSON."""
+def save_geojson(mask: np.ndarray, item, frame: Optional[int],
+                 time_s: Optional[float], paths: dict,
+                 args: argparse.Namespace) -> dict:
+    """Write the crack geometry of one image as GeoJSON; return its
+    survey row."""
     geometry = crack_geometry(mask, args.min_area, args.mm_per_pixel,
                               args.width_method, args.severity_bounds)
     transform, crs = ((None, None) if item.is_video else
@@ -255,14 +262,18 @@ def save_geojson(mask: np.ndarray, item, frame: Optional[int], paths: dict,
     os.makedirs(osp.dirname(paths['geojson']), exist_ok=True)
     with open(paths['geojson'], 'w') as f:
         json.dump(collection, f)
+    return survey_row(geometry, mask.shape, item.rel, frame, time_s)
 
 
 def frames_of(item, video_stride: int):
-    """``(frame index or None, BGR image)`` of an input file."""
+    """``(frame index, time in s, BGR image)`` of an input file (None and
+    None for a photo; a time of None where the video gives no rate)."""
     if item.is_video:
-        yield from read_frames(item.path, video_stride)
+        fps = video_fps(item.path)
+        for index, image in read_frames(item.path, video_stride):
+            yield index, (index / fps if fps else None), image
     else:
-        yield None, read_image(item.path)
+        yield None, None, read_image(item.path)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
@@ -276,7 +287,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 
     items = collect_inputs(args.input)
     layout = OutputLayout(args.out, '.' + args.overlay_format,
-                          args.save_prob_npy, args.measure, args.geojson)
+                          args.save_prob_npy, args.measure, args.survey)
     layout.check_names(items)
     existing = layout.existing(items)
     if existing and not (args.overwrite or args.resume):
@@ -321,7 +332,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     for item in items:
         written = 0
         try:
-            for frame, image in frames_of(item, args.video_stride):
+            for frame, time_s, image in frames_of(item, args.video_stride):
                 name = layout.name(item, frame)
                 if (item.rel, frame) in done:
                     records.append(done[item.rel, frame])
@@ -344,14 +355,17 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                     layout.paths(name), image, pred, visualizer,
                     inferencer.crack_index, name)
                 modes[pred.mode] += 1
-                record = dict(source=item.rel, frame=frame, mode=pred.mode)
+                record = dict(
+                    source=item.rel, frame=frame, time_s=time_s,
+                    mode=pred.mode)
                 if args.measure:
                     record.update(
                         measure_cracks(pred.mask, args.min_area,
                                        args.mm_per_pixel))
-                if args.geojson:
-                    save_geojson(pred.mask, item, frame, layout.paths(name),
-                                 args)
+                if args.survey:
+                    record['survey'] = save_geojson(
+                        pred.mask, item, frame, time_s, layout.paths(name),
+                        args)
                 records.append(record)
                 journal.write(json.dumps(record) + '\n')
                 journal.flush()
@@ -384,6 +398,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
             skipped=skipped)
         for part, path in zip(staged, final):
             os.replace(part, path)
+    if args.survey:
+        save_survey([r['survey'] for r in records],
+                    *layout.survey_paths(),
+                    mm_per_pixel=args.mm_per_pixel,
+                    severity_bounds_mm=list(args.severity_bounds),
+                    width_method=args.width_method)
     os.remove(layout.journal_path)
 
     out_dir = osp.abspath(args.out)
@@ -406,8 +426,12 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         f'  overlays/  photos with crack pixels painted '
         f'({args.overlay_format})',
     ]
-    if args.geojson:
+    if args.survey:
         lines.append('  cracks/    GeoJSON: crack branches and networks')
+        lines.append(f'  {layout.SURVEY_CSV}, {layout.SURVEY_JSON}: length '
+                     'and area by type and severity, per photo and total' +
+                     ('' if args.mm_per_pixel else
+                      ' (pixels, no severity: no --mm-per-pixel)'))
     if args.measure:
         lines.append(f'  {layout.CSV}, {layout.JSON}: {len(records)} row(s)')
     slide = (f' (crop {inferencer.crop_size[0]}x{inferencer.crop_size[1]}, '

@@ -119,7 +119,7 @@ def severity_of(width_mm: Optional[float],
                 bounds: Sequence[float] = LTPP_BOUNDS) -> Optional[str]:
     """``'low'``, ``'moderate'`` or ``'high'`` for a width in mm; None
     without a width."""
-    if width_mm is None:
+    if width_mm is None or not np.isfinite(width_mm):
         return None
     low, high = bounds
     if not 0 < low < high:
@@ -312,12 +312,13 @@ def crack_geometry(mask: np.ndarray,
             theta = 0.0
         angle = float(_fold(np.array([theta]))[0])
         direction = DIRECTIONS[int(_direction_class(np.array([angle]))[0])]
-        if width_method == 'orthogonal':
-            widths = _orthogonal_widths(cleaned, points)
-        else:
-            widths = 2.0 * distance[graph.ys[path], graph.xs[path]] - 1.0
-        stats = _width_stats(widths[_measured(path, points, junction,
-                                              distance, graph)])
+        measured = _measured(path, points, junction, distance, graph)
+        distance_widths = 2.0 * distance[graph.ys[path], graph.xs[path]] - 1
+        stats = _width_stats(
+            (_orthogonal_widths(cleaned, points) if width_method ==
+             'orthogonal' else distance_widths)[measured])
+        if not np.isfinite(stats['mean']):  # no cross-section closes
+            stats = _width_stats(distance_widths[measured])
         severity = severity_of(
             stats['mean'] * scale if scale else None, severity_bounds)
         result.branches.append(

@@ -317,6 +317,16 @@ def count_frames(path: str, stride: int = 1) -> int:
     return math.ceil(max(total, 0) / stride)
 
 
+def video_fps(path: str) -> Optional[float]:
+    """Frames per second of a video, or None where it does not say."""
+    capture = cv2.VideoCapture(path)
+    try:
+        fps = capture.get(cv2.CAP_PROP_FPS) if capture.isOpened() else 0
+    finally:
+        capture.release()
+    return float(fps) if fps and fps > 0 else None
+
+
 def read_frames(path: str,
                 stride: int = 1) -> Iterator[Tuple[int, np.ndarray]]:
     """Yield ``(index, BGR frame)`` for every ``stride``-th frame of a video.
@@ -353,6 +363,7 @@ class OutputLayout:
         out_dir/probs/<name>.png      crack probability, round(p * 255)
         out_dir/probs/<name>.npy      float32 probability (save_npy)
         out_dir/cracks/<name>.geojson crack geometry (geojson)
+        out_dir/survey.csv, out_dir/survey.json   survey figures (geojson)
         out_dir/overlays/<name>.<ext> the photo with crack pixels painted
         out_dir/measurements.csv, out_dir/measurements.json
         out_dir/measurements.partial.jsonl   while the run is going
@@ -377,6 +388,8 @@ class OutputLayout:
 
     CSV = 'measurements.csv'
     JSON = 'measurements.json'
+    SURVEY_CSV = 'survey.csv'
+    SURVEY_JSON = 'survey.json'
     JOURNAL = 'measurements.partial.jsonl'
 
     def __init__(self,
@@ -410,6 +423,11 @@ class OutputLayout:
             paths['geojson'] = osp.join(self.out_dir, 'cracks',
                                         name + '.geojson')
         return paths
+
+    def survey_paths(self) -> List[str]:
+        return [osp.join(self.out_dir, f)
+                for f in (self.SURVEY_CSV, self.SURVEY_JSON)
+                ] if self.geojson else []
 
     def measurement_paths(self) -> List[str]:
         return [osp.join(self.out_dir, f)
@@ -457,8 +475,8 @@ class OutputLayout:
         """Output files of ``items`` that already exist (for a video: the
         files in its frame folders)."""
         found = [
-            p for p in self.measurement_paths() + [self.journal_path]
-            if osp.exists(p)
+            p for p in self.measurement_paths() + self.survey_paths() +
+            [self.journal_path] if osp.exists(p)
         ]
         for item in items:
             name = self.name(item)

@@ -436,7 +436,7 @@ def add_millimetres(result: dict, mm_per_pixel: Optional[float]) -> dict:
 
 #: Columns of the measurements CSV: the input, its frame (videos), then
 #: :data:`MEASUREMENT_FIELDS`.
-CSV_COLUMNS = ('source', 'frame') + MEASUREMENT_FIELDS
+CSV_COLUMNS = ('source', 'frame', 'time_s') + MEASUREMENT_FIELDS
 
 
 def summarize_measurements(records: Sequence[dict],

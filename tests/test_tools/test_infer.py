@@ -335,8 +335,7 @@ def test_interrupted_run_resumes(tool, tmp_path, checkpoint, cfd_dir,
     assert calls == []
 
 
-def test_geojson_per_photo_in_map_coordinates(tool, tmp_path, checkpoint,
-                                              cfd_dir):
+def test_survey_geojson_and_totals(tool, tmp_path, checkpoint, cfd_dir):
     pytest.importorskip('rasterio')
     photos = tmp_path / 'photos'
     photos.mkdir()
@@ -347,7 +346,7 @@ def test_geojson_per_photo_in_map_coordinates(tool, tmp_path, checkpoint,
     out = tmp_path / 'out'
     # A low threshold: the random model marks crack somewhere.
     tool.main([DEMO_CONFIG, checkpoint, str(photos), '--out', str(out),
-               '--geojson', '--threshold', '0.3', '--mm-per-pixel', '2'])
+               '--survey', '--threshold', '0.3', '--mm-per-pixel', '2'])
     for name, kind in (('road', 'map'), ('plain', 'image')):
         collection = json.loads(
             (out / 'cracks' / f'{name}.geojson').read_text())
@@ -365,3 +364,18 @@ def test_geojson_per_photo_in_map_coordinates(tool, tmp_path, checkpoint,
             assert all(0 <= x <= 480 for x in xs)
         assert all(f['properties']['severity'] in ('low', 'moderate', 'high')
                    for f in features)
+    # The run's survey: one row per photo, totals that add up.
+    survey = json.loads((out / 'survey.json').read_text())
+    assert sorted(r['source'] for r in survey['rows']) == [
+        'plain.jpg', 'road.jpg'
+    ]
+    for key, total in survey['totals'].items():
+        if key != 'density_m_per_m2':
+            assert total == pytest.approx(
+                sum(r[key] for r in survey['rows'])), key
+    assert survey['totals']['surveyed_area_m2'] == pytest.approx(
+        2 * 480 * 320 * 0.002**2)
+    assert survey['totals']['length_m'] > 0
+    with open(out / 'survey.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [r['source'] for r in rows][-1] == 'TOTAL' and len(rows) == 3
