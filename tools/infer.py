@@ -66,6 +66,8 @@ from mmcrack.apis.model_index import format_model_table
 from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_model_args,
                                       parse_model_args)
 from mmcrack.visualization import CrackLocalVisualizer
+from mmcrack.visualization.survey_report import (draw_severity_overlay,
+                                                 write_report)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -176,6 +178,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'survey.json for the run (length by direction and severity, network '
         'area by severity, crack density; per photo and in total)')
     parser.add_argument(
+        '--report',
+        action='store_true',
+        help='with --survey: also write report.html, one self-contained '
+        'page with the run summary, the survey table, per-photo thumbnails '
+        'linked to severity overlays (report/<name>.jpg), a width histogram '
+        'and a length-by-severity chart')
+    parser.add_argument(
         '--width-method',
         choices=WIDTH_METHODS,
         default=WIDTH_METHODS[0],
@@ -221,6 +230,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         parser.error('--video-stride must be >= 1')
     if args.mm_per_pixel is not None and args.mm_per_pixel <= 0:
         parser.error('--mm-per-pixel must be > 0')
+    if args.report and not args.survey:
+        parser.error('--report needs --survey (it reports the survey)')
     return args
 
 
@@ -242,11 +253,13 @@ def save_prediction(paths: dict, image: np.ndarray, pred, visualizer,
         out_file=paths['overlay'])
 
 
-def save_geojson(mask: np.ndarray, item, frame: Optional[int],
-                 time_s: Optional[float], paths: dict,
+def save_geojson(mask: np.ndarray, image: np.ndarray, item,
+                 frame: Optional[int], time_s: Optional[float], paths: dict,
                  args: argparse.Namespace) -> dict:
-    """Write the crack geometry of one image as GeoJSON; return its
-    survey row."""
+    """Write the crack geometry of one image as GeoJSON (and, with
+    --report, its severity overlay); return its ``survey`` row, its
+    branches' mean widths (``survey_widths``, mm with a scale) and the
+    overlay (``report_overlay``, relative to --out)."""
     geometry = crack_geometry(mask, args.min_area, args.mm_per_pixel,
                               args.width_method, args.severity_bounds)
     transform, crs = ((None, None) if item.is_video else
@@ -262,7 +275,18 @@ def save_geojson(mask: np.ndarray, item, frame: Optional[int],
     os.makedirs(osp.dirname(paths['geojson']), exist_ok=True)
     with open(paths['geojson'], 'w') as f:
         json.dump(collection, f)
-    return survey_row(geometry, mask.shape, item.rel, frame, time_s)
+    scale = args.mm_per_pixel or 1.0
+    result = dict(
+        survey=survey_row(geometry, mask.shape, item.rel, frame, time_s),
+        survey_widths=[
+            b.width_px['mean'] * scale for b in geometry.branches
+            if np.isfinite(b.width_px['mean'])
+        ],
+        report_overlay=None)
+    if args.report:
+        mmcv.imwrite(draw_severity_overlay(image, geometry), paths['report'])
+        result['report_overlay'] = osp.relpath(paths['report'], args.out)
+    return result
 
 
 def frames_of(item, video_stride: int):
@@ -363,9 +387,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                         measure_cracks(pred.mask, args.min_area,
                                        args.mm_per_pixel))
                 if args.survey:
-                    record['survey'] = save_geojson(
-                        pred.mask, item, frame, time_s, layout.paths(name),
-                        args)
+                    record.update(
+                        save_geojson(pred.mask, image, item, frame, time_s,
+                                     layout.paths(name), args))
                 records.append(record)
                 journal.write(json.dumps(record) + '\n')
                 journal.flush()
@@ -399,11 +423,20 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         for part, path in zip(staged, final):
             os.replace(part, path)
     if args.survey:
-        save_survey([r['survey'] for r in records],
-                    *layout.survey_paths(),
-                    mm_per_pixel=args.mm_per_pixel,
-                    severity_bounds_mm=list(args.severity_bounds),
-                    width_method=args.width_method)
+        settings = dict(
+            mm_per_pixel=args.mm_per_pixel,
+            severity_bounds_mm=list(args.severity_bounds),
+            width_method=args.width_method)
+        totals = save_survey([r['survey'] for r in records],
+                             *layout.survey_paths(), **settings)
+    if args.report:
+        write_report(
+            layout.report_path, [r['survey'] for r in records],
+            totals, [r['report_overlay'] for r in records],
+            [w for r in records for w in r['survey_widths']],
+            dict(model=args.model, input=args.input, photos=len(records),
+                 skipped=len(skipped), threshold=inferencer.threshold,
+                 **settings))
     os.remove(layout.journal_path)
 
     out_dir = osp.abspath(args.out)
@@ -426,6 +459,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         f'  overlays/  photos with crack pixels painted '
         f'({args.overlay_format})',
     ]
+    if args.report:
+        lines.append('  report.html  the survey report (report/: severity '
+                     'overlays)')
     if args.survey:
         lines.append('  cracks/    GeoJSON: crack branches and networks')
         lines.append(f'  {layout.SURVEY_CSV}, {layout.SURVEY_JSON}: length '

@@ -363,6 +363,7 @@ class OutputLayout:
         out_dir/probs/<name>.png      crack probability, round(p * 255)
         out_dir/probs/<name>.npy      float32 probability (save_npy)
         out_dir/cracks/<name>.geojson crack geometry (geojson)
+        out_dir/report/<name>.jpg     severity overlay (geojson, --report)
         out_dir/survey.csv, out_dir/survey.json   survey figures (geojson)
         out_dir/overlays/<name>.<ext> the photo with crack pixels painted
         out_dir/measurements.csv, out_dir/measurements.json
@@ -422,12 +423,17 @@ class OutputLayout:
         if self.geojson:
             paths['geojson'] = osp.join(self.out_dir, 'cracks',
                                         name + '.geojson')
+            paths['report'] = osp.join(self.out_dir, 'report', name + '.jpg')
         return paths
 
     def survey_paths(self) -> List[str]:
         return [osp.join(self.out_dir, f)
                 for f in (self.SURVEY_CSV, self.SURVEY_JSON)
                 ] if self.geojson else []
+
+    @property
+    def report_path(self) -> str:
+        return osp.join(self.out_dir, 'report.html')
 
     def measurement_paths(self) -> List[str]:
         return [osp.join(self.out_dir, f)
@@ -476,12 +482,13 @@ class OutputLayout:
         files in its frame folders)."""
         found = [
             p for p in self.measurement_paths() + self.survey_paths() +
-            [self.journal_path] if osp.exists(p)
+            [self.journal_path, self.report_path] if osp.exists(p)
         ]
         for item in items:
             name = self.name(item)
             if item.is_video:
-                for kind in ('masks', 'probs', 'overlays', 'cracks'):
+                for kind in ('masks', 'probs', 'overlays', 'cracks',
+                             'report'):
                     folder = osp.join(self.out_dir, kind, name)
                     if osp.isdir(folder):
                         found += [

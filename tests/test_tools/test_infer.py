@@ -346,7 +346,8 @@ def test_survey_geojson_and_totals(tool, tmp_path, checkpoint, cfd_dir):
     out = tmp_path / 'out'
     # A low threshold: the random model marks crack somewhere.
     tool.main([DEMO_CONFIG, checkpoint, str(photos), '--out', str(out),
-               '--survey', '--threshold', '0.3', '--mm-per-pixel', '2'])
+               '--survey', '--report', '--threshold', '0.3',
+               '--mm-per-pixel', '2'])
     for name, kind in (('road', 'map'), ('plain', 'image')):
         collection = json.loads(
             (out / 'cracks' / f'{name}.geojson').read_text())
@@ -379,3 +380,25 @@ def test_survey_geojson_and_totals(tool, tmp_path, checkpoint, cfd_dir):
     with open(out / 'survey.csv') as f:
         rows = list(csv.DictReader(f))
     assert [r['source'] for r in rows][-1] == 'TOTAL' and len(rows) == 3
+    # The report: one row per photo, every linked image exists, two charts.
+    from html.parser import HTMLParser
+
+    class Page(HTMLParser):
+        rows, links, images = 0, [], []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == 'tr' and attrs.get('class') == 'photo':
+                self.rows += 1
+            if tag == 'a':
+                self.links.append(attrs['href'])
+            if tag == 'img':
+                self.images.append(attrs['src'])
+
+    page = Page()
+    page.feed((out / 'report.html').read_text())
+    assert page.rows == 2
+    assert sorted(page.links) == ['report/plain.jpg', 'report/road.jpg']
+    assert all((out / link).is_file() for link in page.links)
+    assert all(src.startswith('data:image/') for src in page.images)
+    assert sum(src.startswith('data:image/png') for src in page.images) == 2
