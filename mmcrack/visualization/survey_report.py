@@ -93,6 +93,31 @@ def _charts(widths: Sequence[float], totals: Dict[str, float],
     return charts
 
 
+def _compact(row: Dict[str, float]) -> Dict[str, float]:
+    """The report's columns of a survey row or of the totals: length in
+    all, by severity and by direction, network area, density (the full
+    breakdown is in survey.csv)."""
+    if 'length_m' in row:
+        out = {'length (m)': row['length_m']}
+        for severity in SEVERITIES:
+            out[f'{severity} (m)'] = sum(
+                row[f'length_{d}_{severity}_m'] for d in DIRECTIONS)
+        for direction in DIRECTIONS:
+            out[f'{direction} (m)'] = sum(
+                row[f'length_{direction}_{s}_m'] for s in SEVERITIES)
+        out['network area (m²)'] = sum(
+            row[f'network_area_{s}_m2'] for s in SEVERITIES)
+        out['density (m/m²)'] = row['density_m_per_m2']
+        return out
+    out = {'length (px)': row['length_px']}
+    out.update({
+        f'{d} (px)': row[f'length_{d}_px']
+        for d in DIRECTIONS
+    })
+    out['network area (px)'] = row['network_area_px']
+    return out
+
+
 def _cell(value) -> str:
     if value is None:
         return ''
@@ -127,8 +152,7 @@ def write_report(path: str,
     """
     folder = osp.dirname(osp.abspath(path))
     unit = 'mm' if 'length_m' in totals else 'px'
-    columns = [k for k in (rows[0] if rows else {})
-               if k not in ('source', 'frame', 'time_s')]
+    columns = list(_compact(totals)) if rows else []
     charts = _charts(widths, totals, unit)
     lines = [
         '<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
@@ -150,15 +174,22 @@ def write_report(path: str,
         f'<img alt="chart {i}" src="data:image/png;base64,{chart}">'
         for i, chart in enumerate(charts)
     ]
-    lines += ['</div>', '<h2>Survey</h2>', '<table id="survey">', '<tr>']
+    lines += [
+        '</div>', '<h2>Survey</h2>',
+        '<p>Branches by severity: <span style="color:#ffd700">low</span>, '
+        '<span style="color:#ff8000">moderate</span>, '
+        '<span style="color:#e60000">high</span> (cyan: no scale); network '
+        'outlines in purple. The full breakdown by direction and severity '
+        'is in survey.csv.</p>', '<table id="survey">', '<tr>'
+    ]
     lines += [f'<th>{html.escape(c)}</th>'
-              for c in ['photo', 'frame', 'time_s'] + columns]
-    lines.append('<th>overlay</th></tr>')
+              for c in ['photo', 'frame', 'time (s)', 'overlay'] + columns]
+    lines.append('</tr>')
     for row, overlay in zip(rows, overlays):
         lines.append('<tr class="photo">')
         lines += [
             f'<td>{_cell(row.get(k))}</td>'
-            for k in ['source', 'frame', 'time_s'] + columns
+            for k in ('source', 'frame', 'time_s')
         ]
         if overlay:
             image = cv2.imread(osp.join(folder, overlay))
@@ -172,10 +203,14 @@ def write_report(path: str,
                 f'src="data:image/jpeg;base64,{data}"></a></td>')
         else:
             lines.append('<td></td>')
+        lines += [
+            f'<td>{_cell(v)}</td>' for v in _compact(row).values()
+        ]
         lines.append('</tr>')
-    lines.append('<tr class="total"><td>TOTAL</td><td></td><td></td>')
-    lines += [f'<td>{_cell(totals.get(c))}</td>' for c in columns]
-    lines += ['<td></td></tr>', '</table>', '</body></html>']
+    lines.append('<tr class="total"><td>TOTAL</td><td></td><td></td><td></td>')
+    if rows:
+        lines += [f'<td>{_cell(v)}</td>' for v in _compact(totals).values()]
+    lines += ['</tr>', '</table>', '</body></html>']
     with open(path + '.part', 'w', encoding='utf-8') as f:
         f.write('\n'.join(lines))
     os.replace(path + '.part', path)
