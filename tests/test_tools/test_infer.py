@@ -122,6 +122,8 @@ def test_infer_folder_video_and_large_photo(tool, checkpoint, tmp_path,
                                ('clip.avi', '2'), ('road_a.jpg', ''),
                                ('sub/road_b.jpg', ''),
                                ('sub/deeper/large.png', '')]
+    # Video rows carry the frame's time (the clip is 5 frames a second).
+    assert [r['time_s'] for r in rows] == ['0.0', '0.2', '0.4', '', '', '']
     for row, size in zip(rows, sizes):
         assert (int(row['height']), int(row['width'])) == size
         assert float(row['length_mm']) == pytest.approx(
