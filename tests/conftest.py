@@ -23,6 +23,7 @@ from mmseg.registry import DATASETS, MODELS
 import mmcrack  # noqa: F401  (registers modules, applies compat fixes)
 from mmcrack.datasets import CrackDataset
 from mmcrack.utils.malloc_tuning import tune_glibc_malloc
+from mmcrack.utils.pretrained import drop_pretrained
 
 # Build transforms, models and metrics by their mmseg names, as configs do.
 init_default_scope('mmseg')
@@ -163,7 +164,9 @@ def random_checkpoint(tmp_path_factory) -> Callable[[Union[str, Path]], Path]:
         if str(config) not in saved:
             init_default_scope('mmseg')
             torch.manual_seed(0)
-            model = MODELS.build(Config.fromfile(str(config)).model)
+            model_cfg = Config.fromfile(str(config)).model
+            drop_pretrained(model_cfg)  # random, not ImageNet, weights
+            model = MODELS.build(model_cfg)
             model.init_weights()
             path = tmp_path_factory.mktemp('checkpoint') / (
                 Path(config).stem + '.pth')
@@ -188,3 +191,23 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """Serve ``tmp_path/served`` on 127.0.0.1; fetched copies go to
+    ``tmp_path/hub``. Yields the folder and the base address."""
+    import functools
+    import http.server
+    import threading
+    root = tmp_path / 'served'
+    root.mkdir()
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'hub'))
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f'http://127.0.0.1:{server.server_address[1]}'
+    server.shutdown()
+    server.server_close()

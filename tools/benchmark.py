@@ -81,6 +81,7 @@ import mmcrack  # noqa: F401  (compat fixes, modules)
 from mmcrack.apis import load_model_checkpoint, resolve_model
 from mmcrack.deploy.export import labels_from_logits
 from mmcrack.utils.complexity import profile_call
+from mmcrack.utils.pretrained import drop_pretrained
 from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_shape_arg,
                                       load_model_config)
 
@@ -200,22 +201,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 # --------------------------------------------------------------- models ---
-def _strip_pretrained(cfg):
-    """Drop every pretrained-weight reference, recursively, in place."""
-    if isinstance(cfg, dict):
-        if 'pretrained' in cfg:
-            cfg['pretrained'] = None
-        init_cfg = cfg.get('init_cfg')
-        if isinstance(init_cfg, dict) and init_cfg.get('type') in (
-                'Pretrained', 'PretrainedInit'):
-            cfg['init_cfg'] = None
-        for value in cfg.values():
-            _strip_pretrained(value)
-    elif isinstance(cfg, (list, tuple)):
-        for value in cfg:
-            _strip_pretrained(value)
-
-
 def _set_num_classes(cfg, num_classes: int):
     if isinstance(cfg, dict):
         if 'num_classes' in cfg:
@@ -234,7 +219,7 @@ def compare_config(name: str) -> Config:
     model = cfg.model.to_dict() if hasattr(cfg.model,
                                             'to_dict') else cfg.model
     model = copy.deepcopy(model)
-    _strip_pretrained(model)
+    drop_pretrained(model)
     _set_num_classes(model, 2)
     model['test_cfg'] = dict(mode='whole')
     cfg.model = model
@@ -246,8 +231,10 @@ def build_model(cfg: Config, checkpoint: Optional[str] = None) -> nn.Module:
     """Build ``cfg.model`` for inference on CPU (BN instead of SyncBN, no
     auxiliary heads)."""
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = MODELS.build(copy.deepcopy(cfg.model))
-    model = revert_sync_batchnorm(model)
+    model_cfg = copy.deepcopy(cfg.model)
+    if not checkpoint:  # random weights: fetch no pretrained ones
+        drop_pretrained(model_cfg)
+    model = revert_sync_batchnorm(MODELS.build(model_cfg))
     if checkpoint:
         load_model_checkpoint(model, checkpoint, cfg.filename or 'the config')
     else:
@@ -273,7 +260,10 @@ class Deployed(nn.Module):
         metas = [dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w))
                  ] * x.shape[0]
         logits = self.segmentor.encode_decode(x, metas)
-        return labels_from_logits(logits, self.segmentor.decode_head.threshold)
+        head = self.segmentor.decode_head
+        if isinstance(head, nn.ModuleList):  # a cascade: the last head
+            head = head[-1]
+        return labels_from_logits(logits, head.threshold)
 
 
 # --------------------------------------------------------------- timing ---
@@ -606,6 +596,7 @@ def measure_training(cfg: Config, args) -> dict:
     if args.train_batch:
         loader_cfg.batch_size = args.train_batch
     loader_cfg.sampler = dict(type='InfiniteSampler', shuffle=True)
+    drop_pretrained(cfg.model)  # speed only: random weights
     model = revert_sync_batchnorm(MODELS.build(cfg.model))
     model.init_weights()
     model.train()

@@ -2,7 +2,9 @@
 
 Arguments and behaviour are those of ``mmseg/tools/train.py``; in addition
 mmcrack is imported (its compatibility fixes and modules), misspelt top-level
-config keys are reported before anything runs, ``--amp`` without a GPU
+config keys are reported before anything runs, pretrained weights the
+config starts from are checked to be at hand (``mmcrack.utils.pretrained``;
+not fetched again when resuming), ``--amp`` without a GPU
 trains in bfloat16 autocast where the CPU has native bfloat16 (and stops
 with a message where it has not), glibc's malloc is told to keep
 freed activation memory (``mmcrack.utils.malloc_tuning``: faster training on
@@ -20,6 +22,8 @@ from mmseg.registry import RUNNERS
 
 import mmcrack  # noqa: F401
 from mmcrack.engine.optimizers import cpu_supports_bf16
+from mmcrack.utils.pretrained import (PretrainedWeightsError,
+                                      check_pretrained, drop_pretrained)
 from mmcrack.utils.malloc_tuning import tune_glibc_malloc
 from mmcrack.utils.tool_utils import (add_runner_args, load_config,
                                       parse_runner_args)
@@ -83,6 +87,14 @@ def main():
             cfg.optim_wrapper.loss_scale = 'dynamic'
 
     cfg.resume = args.resume
+    if args.resume or cfg.get('load_from'):
+        # The checkpoint replaces the initial weights: fetch no others.
+        drop_pretrained(cfg.model)
+    else:
+        try:
+            check_pretrained(cfg.model)
+        except PretrainedWeightsError as err:
+            raise SystemExit(f'error: {err}') from err
     if (args.resume and cfg.get('load_from') is None
             and find_latest_checkpoint(cfg.work_dir) is None):
         # mmengine would log "resumed from None" and start from scratch.

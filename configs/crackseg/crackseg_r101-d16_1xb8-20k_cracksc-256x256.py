@@ -7,7 +7,13 @@ _base_ = [
 # the paper gives no range), Adam; batch 8, 20k iterations; whole-image
 # inference.
 crop_size = (256, 256)
-model = dict(data_preprocessor=dict(size=crop_size), backbone=dict(depth=101))
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    backbone=dict(
+        depth=101,
+        init_cfg=dict(
+            checkpoint='https://download.pytorch.org/models/'
+            'resnet101-63fe2227.pth')))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),

@@ -10,6 +10,12 @@ _base_ = [
 crop_size = (256, 256)
 max_iters = 46000
 model = dict(
+    # Both encoders start from the ImageNet ResNet38d, as the official code
+    # (PSA's and ACR's resnet_38d.params, converted by
+    # tools/model_converters/resnet38d_mxnet2mmcrack.py). Elsewhere:
+    # --cfg-options model.pretrained=PATH; from scratch on purpose:
+    # model.pretrained=None.
+    pretrained='~/.cache/mmcrack/checkpoints/resnet38d_imagenet.pth',
     data_preprocessor=dict(size=crop_size),
     # ACR's random grid on the reconstructor's split: 20 % of the 16x16
     # cells at first, +1 % per epoch (all cells from epoch 80 on).

@@ -23,12 +23,13 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from ..utils.constants import IMAGE_EXTENSIONS
 from ..utils.tool_utils import load_model_config
 from .backends import build_backend, build_decode_head
 from .model_index import resolve_model
 
-#: File extensions read as images and as videos (case-insensitive).
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+#: File extensions read as videos (case-insensitive); images: those of
+#: mmcrack.utils.constants.
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.m4v', '.mpg', '.mpeg',
                     '.wmv')
 #: Slide when a side of the network input exceeds this many crop sizes.

@@ -57,15 +57,11 @@ import mmengine
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ..utils.constants import IGNORE_INDEX, IMAGE_EXTENSIONS, MASK_VALUES
 from .split import select_split
 
-#: File endings read as images.
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
 #: File endings read as mask images.
 MASK_EXTENSIONS = ('.png', '.bmp', '.gif', '.tif', '.tiff', '.jpg', '.jpeg')
-#: Values of a converted mask: background, crack and ignore.
-MASK_VALUES = (0, 1, 255)
-IGNORE_INDEX = 255
 #: Nearly binary masks: value >= this is crack.
 DEFAULT_THRESHOLD = 128
 #: Pixels at or below this value count as clearly dark.
@@ -605,7 +601,7 @@ def report_unpaired(pairing: Pairing,
 
 def collect_pairs(img_dirs: Sequence[str],
                   ann_dir: str,
-                  img_exts: Sequence[str] = IMG_EXTENSIONS,
+                  img_exts: Sequence[str] = IMAGE_EXTENSIONS,
                   ann_exts: Sequence[str] = MASK_EXTENSIONS,
                   ann_stem: Callable[[str], Sequence[str]] = lambda s: (s, ),
                   split: Optional[str] = None,

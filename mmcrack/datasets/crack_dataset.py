@@ -10,10 +10,9 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 from PIL import Image
 
+from ..utils.constants import MASK_VALUES
 from .split import select_split
 
-#: Mask values a crack mask may hold: background, crack and ignore.
-VALID_MASK_VALUES = (0, 1, 255)
 #: Converter named in every error about the layout or mask values.
 CONVERTER_HINT = ('Convert the set with tools/dataset_converters/ (e.g. '
                   '`python tools/dataset_converters/folder.py IMAGES MASKS '
@@ -65,7 +64,7 @@ def check_crack_pair(img_path: str,
             'single-channel with 0 = background, 1 = crack, 255 = ignore. '
             f'{CONVERTER_HINT}.')
     values = np.unique(mask)
-    unexpected = np.setdiff1d(values, VALID_MASK_VALUES)
+    unexpected = np.setdiff1d(values, MASK_VALUES)
     if unexpected.size:
         raise CrackDataError(
             f'Mask {seg_map_path} holds values {values.tolist()}; crack masks '

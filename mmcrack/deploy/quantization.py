@@ -24,8 +24,8 @@ from typing import Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 
-#: File endings read as calibration photos.
-IMAGE_ENDINGS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+from ..utils.constants import IMAGE_EXTENSIONS
+
 #: ``calib_method`` names -> ONNX Runtime's ``CalibrationMethod`` names.
 CALIBRATION_METHODS = dict(
     minmax='MinMax', entropy='Entropy', percentile='Percentile')
@@ -50,11 +50,12 @@ def calibration_images(folder: str, count: int) -> List[str]:
             'training photos (e.g. the images/ folder of a converted set).')
     files = sorted(
         osp.join(root, name) for root, _, names in os.walk(folder)
-        for name in names if name.lower().endswith(IMAGE_ENDINGS))
+        for name in names if name.lower().endswith(IMAGE_EXTENSIONS))
     if not files:
         raise CalibrationDataError(
             f'Calibration folder {folder} holds no images (endings '
-            f'{", ".join(IMAGE_ENDINGS)}): give a folder of training photos.')
+            f'{", ".join(IMAGE_EXTENSIONS)}): give a folder of training '
+            'photos.')
     if count < 1:
         raise CalibrationDataError(f'calib_count must be >= 1, not {count}.')
     picks = np.linspace(0, len(files) - 1, min(count, len(files)))

@@ -106,7 +106,7 @@ def test_head_settings_include_class_defaults():
     init_default_scope('mmseg')
     wp_cfg = Config.fromfile(
         str(REPO_ROOT / 'configs' / 'wp_cracknet' /
-            'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py'))
+            'wp-cracknet_r38d-w8-scratch_1xb8-600_cfd-weak-128x128.py'))
     del wp_cfg.model.decode_head['threshold']
     assert build_decode_head(wp_cfg).threshold == 0.5  # WPCrackNetHead's
     hrsegnet_cfg = Config.fromfile(DEMO_CONFIG)
@@ -407,7 +407,7 @@ def test_wp_cracknet_slides_over_its_encode_decode(random_checkpoint):
     mmseg's windows over its encode_decode, so large photos need no
     --whole: one window over the photo gives the whole-image result."""
     config = str(REPO_ROOT / 'configs' / 'wp_cracknet' /
-                 'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py')
+                 'wp-cracknet_r38d-w8-scratch_1xb8-600_cfd-weak-128x128.py')
     checkpoint = random_checkpoint(config)
 
     image = photo(160, 300)
@@ -427,7 +427,7 @@ def test_wp_cracknet_slides_over_its_encode_decode(random_checkpoint):
     'hrsegnet/hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py',
     'context_cracknet/context-cracknet_r50_1xb8-40k_cfd-448x448.py',
     'crackseg/crackseg_r50-d16_1xb8-20k_cfd-256x256.py',
-    'wp_cracknet/wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py'
+    'wp_cracknet/wp-cracknet_r38d-w8-scratch_1xb8-600_cfd-weak-128x128.py'
 ])
 def test_mmseg_inferencer_runs_every_family(config, random_checkpoint,
                                             cfd_dir, tmp_path):

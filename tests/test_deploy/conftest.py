@@ -16,6 +16,8 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from mmcrack.utils.pretrained import drop_pretrained
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: family -> ``config`` (a file, or a directory whose first config is
@@ -42,7 +44,7 @@ FAMILIES = {
     'wp_cracknet':
     dict(
         config='configs/wp_cracknet/'
-        'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py',
+        'wp-cracknet_r38d-w8-scratch_1xb8-600_cfd-weak-128x128.py',
         size=(128, 192)),
 }
 #: CFD images (480 x 320): the first four set the BN statistics, the next
@@ -96,7 +98,9 @@ def build_nontrivial_model(cfg: Config, size=None) -> torch.nn.Module:
     from mmseg.registry import MODELS
     init_default_scope('mmseg')
     torch.manual_seed(0)
-    model = revert_sync_batchnorm(MODELS.build(copy.deepcopy(cfg.model)))
+    model_cfg = copy.deepcopy(cfg.model)
+    drop_pretrained(model_cfg)  # random, not ImageNet, weights
+    model = revert_sync_batchnorm(MODELS.build(model_cfg))
     model.init_weights()
     for module in model.modules():
         if isinstance(module, _BatchNorm):

@@ -85,7 +85,7 @@ def test_training_measurement_on_an_image_level_set(tool, cfd_weak_128):
     file (a pixel-labelled set's split rule would not apply)."""
     cfg = Config.fromfile(
         REPO_ROOT / 'configs' / 'wp_cracknet' /
-        'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py')
+        'wp-cracknet_r38d-w8-scratch_1xb8-600_cfd-weak-128x128.py')
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
     args = argparse.Namespace(

@@ -97,8 +97,8 @@ FAMILY_DEPLOYS = {
     # WP-CrackNet is not an EncoderDecoder (mmcrack/deploy/rewriters.py);
     # both backends slide its 128x128 crop over the photo.
     'wp_cracknet': ('segmentation_onnxruntime_dynamic.py',
-                    'wp_cracknet/wp-cracknet_r38d-w8_1xb8-600_cfd-weak-'
-                    '128x128.py', None, (320, 480)),
+                    'wp_cracknet/wp-cracknet_r38d-w8-scratch_1xb8-600_cfd-'
+                    'weak-128x128.py', None, (320, 480)),
 }
 
 

@@ -259,10 +259,15 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
     return checkpoint, [json.loads(line) for line in lines]
 
 
+#: Trains the paper configs from scratch on purpose (no ImageNet weights
+#: can be fetched here), as their offline message says.
+FROM_SCRATCH = 'model = dict(backbone=dict(init_cfg=None))'
+
+
 def test_crackseg_config_trains_with_adam(tmp_path, cfd_dir):
     checkpoint, _ = train_and_test_family_config(
         tmp_path, 'configs/crackseg/crackseg_r50-d16_1xb8-20k_cfd-256x256.py',
-        cfd_dir)
+        cfd_dir, extra=FROM_SCRATCH)
     state = next(iter(checkpoint['optimizer']['state'].values()))
     assert {'exp_avg', 'exp_avg_sq'} <= set(state)  # Adam's moments
 
@@ -271,7 +276,8 @@ def test_context_cracknet_plateau_scheduler_reads_the_val_ods(
         tmp_path, cfd_dir):
     checkpoint, scalars = train_and_test_family_config(
         tmp_path, 'configs/context_cracknet/'
-        'context-cracknet_r50_1xb8-40k_cfd-448x448.py', cfd_dir)
+        'context-cracknet_r50_1xb8-40k_cfd-448x448.py', cfd_dir,
+        extra=FROM_SCRATCH)
     # The validation's ODS reached ReduceOnPlateauLR (saved with the
     # checkpoint at the end of training, after the validation).
     val_ods = next(row['ODS'] for row in scalars if 'ODS' in row)
@@ -287,7 +293,7 @@ def test_wp_cracknet_trains_from_image_labels(tmp_path, cfd_dir,
     sub-module, and balanced learning (here at every iteration)."""
     checkpoint, scalars = train_and_test_family_config(
         tmp_path, 'configs/wp_cracknet/'
-        'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py',
+        'wp-cracknet_r38d-w8-scratch_1xb8-600_cfd-weak-128x128.py',
         cfd_dir,
         train_data=f"data_root='{cfd_weak_128}'",
         extra="custom_hooks = [dict(type='BalancedLearningHook', "
@@ -317,7 +323,7 @@ def test_test_tool_needs_no_training_data(tmp_path, cfd_dir,
     """tools/test.py --show-dir with WP-CrackNet's config before its
     image-level training set exists: testing reads the test set only."""
     config = ('configs/wp_cracknet/'
-              'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py')
+              'wp-cracknet_r38d-w8-scratch_1xb8-600_cfd-weak-128x128.py')
     test_set = 'test_dataloader.dataset.'
     out = run([
         sys.executable, 'tools/test.py', config,
@@ -400,3 +406,19 @@ def test_cpu_bf16_wrapper_runs_the_forward_in_bf16(monkeypatch):
     monkeypatch.setattr(module, 'cpu_supports_bf16', lambda: False)
     with pytest.raises(RuntimeError, match='train without --amp'):
         module.CPUBF16OptimWrapper(optimizer=optim)
+
+
+def test_paper_config_offline_stops_before_training(tmp_path, run_tool):
+    """The ImageNet weights cannot be fetched: a message, not a crash in
+    the middle of building the runner."""
+    unreachable = 'http://127.0.0.1:9/resnet50-0676ba61.pth'
+    proc = run_tool(
+        'train.py', 'configs/context_cracknet/'
+        'context-cracknet_r50_1xb8-40k_cfd-448x448.py', '--work-dir',
+        tmp_path, '--cfg-options',
+        f'model.backbone.init_cfg.checkpoint={unreachable}')
+    assert proc.returncode != 0
+    assert f'fetched from {unreachable}' in proc.stderr
+    assert 'model.backbone.init_cfg.checkpoint=PATH' in proc.stderr
+    assert 'model.backbone.init_cfg=None' in proc.stderr
+    assert not list(tmp_path.rglob('*.log'))

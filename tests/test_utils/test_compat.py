@@ -46,26 +46,6 @@ def test_checkpoint_weights_only(runner_style_checkpoint):
     assert torch.equal(checkpoint['state_dict']['weight'], torch.ones(2))
 
 
-@pytest.fixture
-def served(tmp_path, monkeypatch):
-    """Serve ``tmp_path/served`` on 127.0.0.1; fetched copies go to
-    ``tmp_path/hub``. Yields the base address."""
-    import functools
-    import http.server
-    import threading
-    root = tmp_path / 'served'
-    root.mkdir()
-    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'hub'))
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f'http://127.0.0.1:{server.server_address[1]}'
-    server.shutdown()
-    server.server_close()
-
-
 def test_fetched_checkpoint_weights_only(served, runner_style_checkpoint):
     root, address = served
     torch.save(dict(state_dict=dict(weight=torch.ones(3))),

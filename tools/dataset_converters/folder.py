@@ -38,10 +38,11 @@ import re
 from typing import List, Optional, Sequence
 
 from mmcrack.datasets.conversion import (
-    IMG_EXTENSIONS, MASK_EXTENSIONS, ConversionError, ConversionResult,
-    MaskRule, Sample, add_mask_args, add_out_args, add_pairing_args,
-    add_split_args, check_output_dir, collect_pairs, convert_samples,
-    list_files, pair_files, report_unpaired, run, stem_of)
+    MASK_EXTENSIONS, ConversionError, ConversionResult, MaskRule, Sample,
+    add_mask_args, add_out_args, add_pairing_args, add_split_args,
+    check_output_dir, collect_pairs, convert_samples, list_files, pair_files,
+    report_unpaired, run, stem_of)
+from mmcrack.utils.constants import IMAGE_EXTENSIONS
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -116,14 +117,14 @@ def convert(args: argparse.Namespace) -> ConversionResult:
             raise ConversionError(
                 f'IMAGES and MASKS are the same folder {args.img_dir}: say '
                 'how masks are named with --mask-suffix or --mask-pattern.')
-        files = list_files(args.img_dir, IMG_EXTENSIONS + MASK_EXTENSIONS)
+        files = list_files(args.img_dir, IMAGE_EXTENSIONS + MASK_EXTENSIONS)
         ann_paths = [
             p for p in files if is_mask_name(stem_of(p))
             and p.lower().endswith(tuple(e.lower() for e in ann_exts))
         ]
         img_paths = [
             p for p in files if not is_mask_name(stem_of(p))
-            and p.lower().endswith(IMG_EXTENSIONS)
+            and p.lower().endswith(IMAGE_EXTENSIONS)
         ]
         pairing = pair_files(img_paths, ann_paths, ann_stem)
         report_unpaired(pairing, args.img_dir, args.strict, notes)

@@ -47,14 +47,13 @@ import numpy as np
 from PIL import Image
 
 from mmcrack.datasets import CrackDataError, check_crack_pair
-from mmcrack.datasets.conversion import (IMG_EXTENSIONS, ConversionError,
-                                         add_out_args, add_split_args,
-                                         check_output_dir, list_files,
-                                         pair_files, report_unpaired,
-                                         staged_output)
+from mmcrack.datasets.conversion import (ConversionError, add_out_args,
+                                         add_split_args, check_output_dir,
+                                         list_files, pair_files,
+                                         report_unpaired, staged_output)
 from mmcrack.datasets.split import select_split
+from mmcrack.utils.constants import CRACK, IMAGE_EXTENSIONS
 
-CRACK = 1
 #: What the tool writes into OUT (and --overwrite replaces).
 OUTPUTS = ('crack/', 'no_crack/', 'masks/', 'labels.txt')
 
@@ -130,7 +129,8 @@ def list_pairs(src: str) -> Tuple[List[Tuple[str, str, str]], List[str]]:
             f'{src} must hold images/ and masks/ (the mmcrack layout: '
             'convert the set with tools/dataset_converters/ first).')
     pairing = pair_files(
-        list_files(img_dir, IMG_EXTENSIONS), list_files(mask_dir, ('.png', )))
+        list_files(img_dir, IMAGE_EXTENSIONS),
+        list_files(mask_dir, ('.png', )))
     notes: List[str] = []
     report_unpaired(pairing, src, notes=notes)
     return pairing.pairs, notes

@@ -15,10 +15,12 @@ data_preprocessor = dict(
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
-    # The paper starts from torchvision's ImageNet ResNet50; to do the same,
-    # set init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')
-    # (needs torchvision installed), or give the path of a downloaded
-    # torchvision ResNet50 .pth as the checkpoint.
+    # Sec. 4.3 (official code: resnet50(pretrained=True)): the encoder
+    # starts from torchvision's ImageNet ResNet50, fetched from torchvision's
+    # published address (no torchvision needed; mmcrack.utils.pretrained).
+    # Offline: --cfg-options model.backbone.init_cfg.checkpoint=PATH (a
+    # downloaded copy), or model.backbone.init_cfg=None to train from
+    # scratch on purpose.
     backbone=dict(
         type='ResNetWithStem',
         depth=50,
@@ -29,7 +31,10 @@ model = dict(
         # block) where no pretrained weights are loaded.
         zero_init_residual=False,
         norm_cfg=norm_cfg,
-        init_cfg=None),
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='https://download.pytorch.org/models/'
+            'resnet50-0676ba61.pth')),
     neck=dict(
         type='CAGM',
         in_channels=1024,

@@ -16,10 +16,12 @@ data_preprocessor = dict(
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=data_preprocessor,
-    # The paper starts from an ImageNet ResNet; to do the same, set
-    # init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')
-    # (or 'torchvision://resnet101'; needs torchvision installed), or give
-    # the path of a downloaded torchvision ResNet .pth as the checkpoint.
+    # Sec. 2.1: the encoder starts from torchvision's ImageNet ResNet,
+    # fetched from torchvision's published address (no torchvision needed;
+    # mmcrack.utils.pretrained; the R101 configs give ResNet101's).
+    # Offline: --cfg-options model.backbone.init_cfg.checkpoint=PATH (a
+    # downloaded copy), or model.backbone.init_cfg=None to train from
+    # scratch on purpose.
     backbone=dict(
         type='ResNetWithStem',
         depth=50,
@@ -30,7 +32,10 @@ model = dict(
         pool_stem=True,
         style='pytorch',
         norm_cfg=norm_cfg,
-        init_cfg=None),
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='https://download.pytorch.org/models/'
+            'resnet50-0676ba61.pth')),
     # Appends the fused Block3 + Block4 feature as output 5.
     neck=dict(
         type='MultiscaleDilatedConv',

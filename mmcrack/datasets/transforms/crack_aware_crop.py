@@ -6,8 +6,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
-#: Label of the crack class.
-CRACK = 1
+from ...utils.constants import CRACK
 
 
 @TRANSFORMS.register_module()

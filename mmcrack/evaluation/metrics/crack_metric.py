@@ -13,8 +13,7 @@ from mmengine.utils import mkdir_or_exist
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-#: Index of the crack class in labels and in two-channel logits.
-CRACK = 1
+from ...utils.constants import CRACK
 
 
 def disk_kernel(radius: float) -> np.ndarray:

@@ -6,10 +6,8 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ...utils.constants import CRACK
 from .crack_loss import CrackLoss, crack_logit
-
-#: Label of the crack class.
-CRACK = 1
 
 
 @MODELS.register_module()

@@ -18,10 +18,8 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList)
 from torch import Tensor
 
+from ...utils.constants import CRACK
 from ...utils.crf import OFFICIAL_CRF, crf_refine
-
-#: Image classes of the CAMs: 0 road (no crack), 1 crack.
-CRACK = 1
 
 #: Sec. 4.2: lambda_c1 = 1, lambda_r1^C = lambda_r1^R = 0.5 (Eq. (16));
 #: lambda_c2 = 1, lambda_r2^C = 0.8, lambda_r2^R = 0.3 (Eq. (21); lambda_cec

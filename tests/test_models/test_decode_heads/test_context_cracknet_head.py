@@ -15,6 +15,7 @@ from mmcrack.models.decode_heads import ContextCrackNetHead
 from mmcrack.models.decode_heads.context_cracknet_head import RFEM
 from mmcrack.utils.complexity import count_macs, count_params
 from mmcrack.utils.config_check import check_config_keys
+from mmcrack.utils.pretrained import drop_pretrained
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 CONFIG_DIR = REPO_ROOT / 'configs' / 'context_cracknet'
@@ -31,9 +32,11 @@ pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def load_config(path=CONFIG, **neck):
-    """A Context-CrackNet config with plain BN and the given CAGM args."""
+    """A Context-CrackNet config with plain BN and the given CAGM args,
+    from scratch (no ImageNet weights fetched)."""
     init_default_scope('mmseg')
     cfg = Config.fromfile(path)
+    drop_pretrained(cfg.model)
     cfg.model.backbone.norm_cfg = dict(type='BN')
     cfg.model.decode_head.norm_cfg = dict(type='BN')
     cfg.model.neck.update(neck)

@@ -13,6 +13,7 @@ from mmseg.structures import SegDataSample
 from mmcrack.models.decode_heads import CrackSegHead
 from mmcrack.utils.complexity import count_macs, count_params
 from mmcrack.utils.config_check import check_config_keys
+from mmcrack.utils.pretrained import drop_pretrained
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 CONFIG_DIR = REPO_ROOT / 'configs' / 'crackseg'
@@ -33,9 +34,11 @@ pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def load_config(depth=50):
-    """A CrackSeg config with plain BN."""
+    """A CrackSeg config with plain BN, from scratch (no ImageNet
+    weights fetched)."""
     init_default_scope('mmseg')
     cfg = Config.fromfile(CONFIGS[depth])
+    drop_pretrained(cfg.model)
     for part in ('backbone', 'neck', 'decode_head'):
         cfg.model[part].norm_cfg = dict(type='BN')
     return cfg

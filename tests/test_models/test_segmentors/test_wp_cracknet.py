@@ -207,8 +207,9 @@ def test_short_training_lowers_each_steps_loss(cfd_dir):
     BCE, the full reconstruction and the detector's loss all fall. The
     detector learns the crops' masks as pseudo labels, so that its target
     stays fixed (the CRF is tested in tests/test_utils/test_crf.py)."""
-    cfg = Config.fromfile(REPO_ROOT / 'configs/wp_cracknet/'
-                          'wp-cracknet_r38d-w8_1xb8-600_cfd-weak-128x128.py')
+    cfg = Config.fromfile(
+        REPO_ROOT / 'configs/wp_cracknet/'
+        'wp-cracknet_r38d-w8-scratch_1xb8-600_cfd-weak-128x128.py')
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)

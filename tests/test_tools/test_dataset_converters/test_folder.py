@@ -280,3 +280,26 @@ def test_command_line(tmp_path, cracksc_dir, real_pairs, copy_image,
     assert f'Converted 5 image/mask pairs into {out}' in done.stdout
     assert 'train      4 pairs' in done.stdout
     assert (out / 'splits' / 'val.txt').read_text() == f'{pairs[4][0]}\n'
+
+
+def test_webp_photos_convert_as_inference_reads_them(tmp_path, folder,
+                                                     cracksc_dir, real_pairs,
+                                                     save_mask):
+    """One list of photo endings: a .webp photo that tools/infer.py reads
+    converts too."""
+    from mmcrack.apis import inference
+    from mmcrack.datasets import conversion
+    from mmcrack.utils import constants
+    endings = constants.IMAGE_EXTENSIONS
+    assert inference.IMAGE_EXTENSIONS is conversion.IMAGE_EXTENSIONS is endings
+    assert '.webp' in endings
+    pairs = real_pairs(cracksc_dir, 5)
+    for stem, img, mask in pairs:
+        (tmp_path / 'img').mkdir(exist_ok=True)
+        Image.open(img).save(tmp_path / 'img' / f'{stem}.webp', lossless=True)
+        save_mask(mask, tmp_path / 'ann' / f'{stem}.png')
+    folder.main(
+        [str(tmp_path / 'img'),
+         str(tmp_path / 'ann'),
+         str(tmp_path / 'out')])
+    assert len(list((tmp_path / 'out' / 'images').iterdir())) == 5
