@@ -24,7 +24,9 @@ train_pipeline = [
         rotate_limit=30,
         prob=0.5,
         seg_border_value=0),
-    dict(type='RandomGaussianNoise', var_limit=(10.0, 50.0), prob=0.2),
+    # The official GaussNoise(p=0.2) with albumentations 2.x's defaults
+    # (the version the official code runs): std 0.2-0.44 of 255.
+    dict(type='RandomGaussianNoise', std_range=(0.2, 0.44), prob=0.2),
     # ColorJitter(0.2, 0.2, 0.2, 0.1, p=0.5): the four changes in random
     # order, half of the time; a hue shift of 0.1 turn is 25.5 PIL units.
     dict(

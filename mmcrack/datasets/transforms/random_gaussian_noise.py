@@ -1,5 +1,5 @@
 """Additive Gaussian noise, as albumentations' GaussNoise."""
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -10,14 +10,17 @@ from mmseg.registry import TRANSFORMS
 class RandomGaussianNoise(BaseTransform):
     """Add Gaussian noise of a random variance to the image.
 
-    albumentations' ``GaussNoise`` (1.x), part of Context-CrackNet's training
+    albumentations' ``GaussNoise``, part of Context-CrackNet's training
     augmentation (`Kyem et al., 2025 <https://arxiv.org/abs/2501.14413>`_,
     Sec. 4.1: "Gaussian noise"; ``GaussNoise(p=0.2)`` in the official
-    pipeline). With probability ``prob`` the variance is drawn from
-    ``U(var_limit)`` (in squared 0-255 pixel units, so the default noise has
-    a standard deviation of 3.2-7.1 grey levels) and noise of that variance
-    and mean ``mean`` is added to every pixel, independently per channel if
-    ``per_channel`` (else one value for all channels of a pixel). A uint8
+    pipeline). With probability ``prob`` a standard deviation is drawn,
+    either as albumentations 2.x draws it (``std_range``: ``U(std_range)``
+    times 255, its default ``(0.2, 0.44)`` giving 51-112 grey levels) or as
+    1.x did (``var_limit``: the variance from ``U(var_limit)`` in squared
+    0-255 units, 1.x's ``(10, 50)`` giving 3.2-7.1 grey levels), and noise of
+    that standard deviation and mean ``mean`` is added to every pixel,
+    independently per channel if ``per_channel`` (else one value for all
+    channels of a pixel). A uint8
     image is rounded, clipped to [0, 255] and stays uint8 (albumentations
     truncates, which darkens the image by half a grey level on average);
     other images become float32 without clipping. The masks are unchanged.
@@ -34,7 +37,10 @@ class RandomGaussianNoise(BaseTransform):
 
     Args:
         var_limit (Sequence[float]): Range of the noise variance. Defaults to
-            (10.0, 50.0) (albumentations 1.x).
+            (10.0, 50.0) (albumentations 1.x); unused with ``std_range``.
+        std_range (Sequence[float], optional): Range of the noise standard
+            deviation as a fraction of 255 (albumentations 2.x; its default
+            is (0.2, 0.44)). Defaults to None (use ``var_limit``).
         mean (float): Mean of the noise. Defaults to 0.
         per_channel (bool): Draw the noise of each channel independently.
             Defaults to True.
@@ -43,6 +49,7 @@ class RandomGaussianNoise(BaseTransform):
 
     def __init__(self,
                  var_limit: Sequence[float] = (10.0, 50.0),
+                 std_range: Optional[Sequence[float]] = None,
                  mean: float = 0.,
                  per_channel: bool = True,
                  prob: float = 0.5) -> None:
@@ -51,9 +58,16 @@ class RandomGaussianNoise(BaseTransform):
             raise ValueError(
                 'var_limit must be (low, high) with 0 <= low <= high, not '
                 f'{var_limit}.')
+        if std_range is not None:
+            std_range = tuple(float(v) for v in std_range)
+            if len(std_range) != 2 or not 0 <= std_range[0] <= std_range[1]:
+                raise ValueError(
+                    'std_range must be (low, high) with 0 <= low <= high, '
+                    f'not {std_range}.')
         if not 0 <= prob <= 1:
             raise ValueError(f'prob must be in [0, 1], not {prob}.')
         self.var_limit = var_limit
+        self.std_range = std_range
         self.mean = mean
         self.per_channel = per_channel
         self.prob = prob
@@ -63,7 +77,10 @@ class RandomGaussianNoise(BaseTransform):
         if np.random.rand() >= self.prob:
             return results
         img = results['img']
-        std = np.random.uniform(*self.var_limit)**0.5
+        if self.std_range is not None:
+            std = np.random.uniform(*self.std_range) * 255.0
+        else:
+            std = np.random.uniform(*self.var_limit)**0.5
         shape = img.shape if self.per_channel or img.ndim == 2 else (
             *img.shape[:2], 1)
         noisy = img.astype(np.float32) + np.random.normal(
@@ -75,5 +92,5 @@ class RandomGaussianNoise(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(var_limit={self.var_limit}, '
-                f'mean={self.mean}, per_channel={self.per_channel}, '
+                f'std_range={self.std_range}, mean={self.mean}, per_channel={self.per_channel}, '
                 f'prob={self.prob})')

@@ -43,3 +43,29 @@ def test_shared_noise_across_channels_and_probability():
     assert np.array_equal(untouched, img)
     with pytest.raises(ValueError, match='var_limit'):
         RandomGaussianNoise(var_limit=(50., 10.))
+
+
+def test_std_range_as_albumentations_2():
+    """GaussNoise's 2.x defaults, which the official Context-CrackNet code
+    runs: std 0.2-0.44 of 255 (51-112 grey levels)."""
+    np.random.seed(0)
+    img = np.zeros((300, 300, 3), np.float32)  # float: no clipping
+    transform = TRANSFORMS.build(
+        dict(type='RandomGaussianNoise', std_range=(0.2, 0.44), prob=1.))
+    stds = [transform(dict(img=img.copy()))['img'].std() for _ in range(20)]
+    assert 0.2 * 255 * 0.97 < min(stds) and max(stds) < 0.44 * 255 * 1.03
+    assert max(stds) - min(stds) > 20  # drawn per image
+    with pytest.raises(ValueError, match='std_range'):
+        RandomGaussianNoise(std_range=(0.5, 0.1))
+
+
+def test_context_cracknet_config_uses_the_official_noise():
+    from pathlib import Path
+
+    from mmengine.config import Config
+    config = (Path(__file__).resolve().parents[3] / 'configs' /
+              'context_cracknet' /
+              'context-cracknet_r50_1xb8-40k_cfd-448x448.py')
+    noise, = [t for t in Config.fromfile(config).train_pipeline
+              if t['type'] == 'RandomGaussianNoise']
+    assert noise['std_range'] == (0.2, 0.44) and noise['prob'] == 0.2
