@@ -4,7 +4,6 @@
 # long edge) before the crack-centred crop, and mmseg's photometric
 # distortion (brightness, contrast, saturation, hue) after the flip.
 _base_ = ['./hrsegnet-b16-balanced-dice_1xb8-20k_cfd-cracksc-256x256.py']
-data_roots = ['../shared/data/cfd', '../shared/data/cracksc']
 crop_size = (256, 256)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -19,12 +18,4 @@ train_pipeline = [
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSegInputs')
 ]
-train_dataloader = dict(
-    dataset=dict(datasets=[
-        dict(
-            type='CrackDataset',
-            data_root=data_root,
-            data_prefix=dict(img_path='images', seg_map_path='masks'),
-            split='train',
-            pipeline=train_pipeline) for data_root in data_roots
-    ]))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

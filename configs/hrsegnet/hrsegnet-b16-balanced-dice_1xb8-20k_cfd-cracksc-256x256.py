@@ -23,29 +23,31 @@ test_pipeline = [
     dict(type='LoadAnnotations'),
     dict(type='PackSegInputs')
 ]
+# One pipeline for both sets (CrackConcatDataset), where mmseg's tools read
+# it and derived configs override it.
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,
-        type='ConcatDataset',
+        type='CrackConcatDataset',
+        pipeline=train_pipeline,
         datasets=[
             dict(
                 type='CrackDataset',
                 data_root=data_root,
                 data_prefix=dict(img_path='images', seg_map_path='masks'),
-                split='train',
-                pipeline=train_pipeline) for data_root in data_roots
+                split='train') for data_root in data_roots
         ]))
 val_dataloader = dict(
     dataset=dict(
         _delete_=True,
-        type='ConcatDataset',
+        type='CrackConcatDataset',
+        pipeline=test_pipeline,
         datasets=[
             dict(
                 type='CrackDataset',
                 data_root=data_root,
                 data_prefix=dict(img_path='images', seg_map_path='masks'),
-                split='val',
-                pipeline=test_pipeline) for data_root in data_roots
+                split='val') for data_root in data_roots
         ]))
 test_dataloader = val_dataloader
 val_evaluator = dict(

@@ -230,5 +230,8 @@ def publish_checkpoint(src: str,
             dir=folder, prefix='.publish-', suffix='.pth',
             delete=False) as tmp:
         torch.save(dict(state_dict=weights, meta=published), tmp)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp.name, 0o666 & ~umask)  # as a file written plainly
     os.replace(tmp.name, dst)
     return published

@@ -133,8 +133,11 @@ def test_tta_pipeline_is_the_test_pipeline_with_flips(path):
     assert cfg.tta_model.type == 'CrackTTAModel'
     load, augment = cfg.tta_pipeline
     dataset = cfg.test_dataloader.dataset
-    # A ConcatDataset of sets that share one test pipeline.
-    pipelines = [part.pipeline for part in dataset.get('datasets', [dataset])]
+    # A concatenation of sets that share one test pipeline.
+    pipelines = [
+        part.get('pipeline', dataset.get('pipeline'))
+        for part in dataset.get('datasets', [dataset])
+    ]
     assert all(pipeline == pipelines[0] for pipeline in pipelines)
     test_pipeline = pipelines[0]
     assert load == test_pipeline[0]
