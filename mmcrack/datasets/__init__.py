@@ -5,6 +5,6 @@ from .image_label_dataset import ImageLabelDataset
 from .split import select_split
 
 __all__ = [
-    'CrackConcatDataset', 'CrackDataError', 'CrackDataset', 'ImageLabelDataset', 'check_crack_pair',
-    'select_split'
+    'CrackConcatDataset', 'CrackDataError', 'CrackDataset',
+    'ImageLabelDataset', 'check_crack_pair', 'select_split'
 ]

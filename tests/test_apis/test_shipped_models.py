@@ -4,7 +4,6 @@ import json
 import os.path as osp
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 

@@ -92,5 +92,5 @@ class RandomGaussianNoise(BaseTransform):
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(var_limit={self.var_limit}, '
-                f'std_range={self.std_range}, mean={self.mean}, per_channel={self.per_channel}, '
-                f'prob={self.prob})')
+                f'std_range={self.std_range}, mean={self.mean}, '
+                f'per_channel={self.per_channel}, prob={self.prob})')
