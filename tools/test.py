@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import time
 
 from mmengine.dist import barrier, is_main_process
 from mmengine.fileio import dump
@@ -24,8 +25,10 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 import mmcrack  # noqa: F401
-from mmcrack.apis import (format_model_table, load_model_checkpoint,
-                          read_checkpoint, resolve_model)
+from mmcrack.apis import (BACKENDS, CrackInferencer, format_model_table,
+                          load_model_checkpoint, read_checkpoint,
+                          resolve_model)
+from mmcrack.apis.evaluation import evaluate_inferencer
 from mmcrack.utils.tool_utils import (add_model_args, add_runner_args,
                                       load_config, parse_model_args,
                                       parse_runner_args)
@@ -63,6 +66,15 @@ def parse_args():
         help='test-time augmentation: the config\'s tta_pipeline and '
         'tta_model (mmcrack\'s default runtime: the image as it is and '
         'flipped both ways, probabilities averaged)')
+    parser.add_argument(
+        '--backend',
+        choices=sorted(BACKENDS),
+        default='pytorch',
+        help='evaluate an exported model: CHECKPOINT is then the '
+        'end2end.onnx (onnxruntime; export the logits, '
+        'codebase_config.with_argmax=False, for ODS/OIS) or end2end.engine '
+        '(tensorrt) that tools/deploy.py wrote; the config\'s test set '
+        'runs photo by photo through mmcrack.apis.evaluate_inferencer')
     parser.add_argument(
         '--threshold',
         type=float,
@@ -121,6 +133,28 @@ def set_threshold(cfg, threshold: float) -> None:
         metric['threshold'] = threshold
 
 
+def test_exported(args, cfg) -> None:
+    """Evaluate an exported model on the config's test set and write the
+    metrics file as the Runner does (``<work-dir>/<timestamp>.json``)."""
+    inferencer = CrackInferencer(
+        cfg,
+        args.checkpoint,
+        backend=args.backend,
+        device='cuda' if args.backend == 'tensorrt' else 'cpu',
+        threshold=args.threshold)
+    metrics = evaluate_inferencer(inferencer, cfg)
+    metrics['threshold'] = inferencer.threshold
+    metrics_file = osp.join(cfg.work_dir,
+                            time.strftime('%Y%m%d_%H%M%S') + '.json')
+    os.makedirs(cfg.work_dir, exist_ok=True)
+    dump(metrics, metrics_file)
+    print_log(
+        f'Test metrics ({args.backend}, {args.checkpoint}): ' +
+        json.dumps(metrics, default=float) +
+        f'\nMetrics saved to {osp.abspath(metrics_file)}',
+        logger='current')
+
+
 def main():
     args = parse_args()
     if args.list_models:
@@ -133,6 +167,9 @@ def main():
     args.config, args.checkpoint = resolved.config, resolved.checkpoint
 
     cfg = load_config(args)
+    if args.backend != 'pytorch':
+        test_exported(args, cfg)
+        return
     # Testing needs no training data, but mmseg's visualization hook reads
     # runner.iter, which builds the train loop and its dataloader (e.g. a
     # WP-CrackNet image-level set that was never made).

@@ -78,7 +78,10 @@ class ImageCalibrationReader:
 
     Each photo goes through the model config's test pipeline and data
     preprocessor, as :class:`~mmcrack.apis.backends.RunnerBackend` prepares
-    inputs, and is resized to ``input_size`` (h, w) for a static model.
+    inputs, resized to ``input_size`` (h, w) for a static model; for a
+    dynamic one every photo is cropped about its centre to the smallest
+    height and width among them (the histogram calibrators, entropy and
+    percentile, need one shape), which keeps the photos' scale.
 
     Args:
         files (Sequence[str]): The photos.
@@ -100,6 +103,16 @@ class ImageCalibrationReader:
         self.files = list(files)
         self.input_name = input_name
         self.input_size = input_size
+        self.crop_size = None
+        if input_size is None:
+            shapes = []
+            for path in self.files:
+                image = cv2.imread(path, cv2.IMREAD_COLOR)
+                if image is None:
+                    raise CalibrationDataError(
+                        f'Cannot read calibration image {path}.')
+                shapes.append(image.shape[:2])
+            self.crop_size = tuple(np.min(shapes, axis=0))
         self._next = iter(self.files)
 
     def get_next(self) -> Optional[Dict[str, np.ndarray]]:
@@ -112,6 +125,10 @@ class ImageCalibrationReader:
                 f'Cannot read calibration image {path}.')
         if self.input_size is not None:
             image = cv2.resize(image, tuple(self.input_size[::-1]))
+        else:
+            (h, w), (ch, cw) = image.shape[:2], self.crop_size
+            top, left = (h - ch) // 2, (w - cw) // 2
+            image = image[top:top + ch, left:left + cw]
         data = self.backend.preprocess(image)
         batch = self.backend.data_preprocessor(
             dict(inputs=[data['inputs']]), False)['inputs']

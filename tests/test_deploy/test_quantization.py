@@ -119,3 +119,36 @@ def test_deploy_refuses_int8_without_calibration_data(tmp_path, cfd_dir,
                     cfd_dir / 'masks')
     assert proc.returncode != 0 and 'looks like a crack mask' in proc.stderr
     assert not list(tmp_path.iterdir())
+
+
+def metrics_of(proc):
+    import json
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    return json.loads(Path(out.split('Metrics saved to ')[1].split()[0])
+                      .read_text())
+
+
+def test_exported_model_evaluates_like_pytorch(tmp_path, cfd_dir, run_tool,
+                                               trained_checkpoint):
+    """tools/test.py --backend onnxruntime runs the test set through the
+    exported model and scores it as tools/test.py scores the checkpoint."""
+    photo = sorted((cfd_dir / 'images').glob('*.jpg'))[0]
+    proc = run_tool('deploy.py',
+                    'configs/deploy/segmentation_onnxruntime_dynamic.py',
+                    CONFIG, trained_checkpoint, photo, '--work-dir',
+                    tmp_path / 'fp32', '--deploy-cfg-options',
+                    'codebase_config.with_argmax=False')
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    options = ['--cfg-options', f'test_dataloader.dataset.data_root={cfd_dir}']
+    pytorch = metrics_of(
+        run_tool('test.py', CONFIG, trained_checkpoint, '--work-dir',
+                 tmp_path / 'pt', '--threshold', '0.5', *options))
+    onnx = metrics_of(
+        run_tool('test.py', CONFIG, tmp_path / 'fp32' / 'end2end.onnx',
+                 '--backend', 'onnxruntime', '--work-dir', tmp_path / 'ort',
+                 '--threshold', '0.5', *options))
+    assert pytorch['IoU'] > 1  # a model that finds cracks
+    for key in ('IoU', 'Precision', 'Recall', 'ODS', 'OIS'):
+        assert onnx[key] == pytest.approx(pytorch[key], abs=0.05), key
+    assert onnx['threshold'] == 0.5
