@@ -1,5 +1,5 @@
 _base_ = [
-    '../_base_/models/crackseg.py', '../_base_/datasets/crack_synthetic.py',
+    '../_base_/models/crackseg_r101.py', '../_base_/datasets/crack_synthetic.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_20k_adam.py'
 ]
 # CrackSeg-R101 on the synthetic crack images as in the paper (Sec. 3.1.2):
@@ -7,13 +7,7 @@ _base_ = [
 # up-scaling by 1-2x; the paper gives no range), Adam; batch 8, 20k iterations;
 # whole-image inference.
 crop_size = (256, 256)
-model = dict(
-    data_preprocessor=dict(size=crop_size),
-    backbone=dict(
-        depth=101,
-        init_cfg=dict(
-            checkpoint='https://download.pytorch.org/models/'
-            'resnet101-63fe2227.pth')))
+model = dict(data_preprocessor=dict(size=crop_size))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
