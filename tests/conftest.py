@@ -139,7 +139,7 @@ def run_tool() -> Callable[..., subprocess.CompletedProcess]:
 
 @pytest.fixture(scope='session')
 def cfd_weak_128(tmp_path_factory, load_tool) -> Path:
-    """The README's image-level set for the CPU-sized WP-CrackNet config:
+    """The docs' image-level set for the CPU-sized WP-CrackNet config:
     CFD's train images as 3x3 grids of 128x128 patches, made by
     tools/dataset_converters/make_weak_labels.py."""
     cfd = shared_data_dir('cfd')

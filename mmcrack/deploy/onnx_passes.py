@@ -28,7 +28,7 @@ found, so any segmentor can go through them:
   projecting first runs the conv at 1/4-1/64 of the pixels and resizes
   16 instead of 32-128 channels.
 
-``tools/benchmark.py`` measures the exported graph (the README's Benchmark
+``tools/benchmark.py`` measures the exported graph (docs/benchmark.md's
 section); ``tools/deploy.py --no-optimize`` keeps mmdeploy's graph for a
 comparison.
 """

@@ -53,7 +53,7 @@ def test_benchmark_report(tmp_path, cfd_dir, random_checkpoint, run_tool):
     assert 'x hrsegnet-b16' in table
 
 
-#: The README's parameter counts (M, inference path, 2 classes) of the
+#: The docs' parameter counts (M, inference path, 2 classes) of the
 #: comparison models of --compare.
 COMPARE_PARAMS = {
     'BiSeNetV2': 3.341,
@@ -68,7 +68,7 @@ COMPARE_PARAMS = {
 
 def test_every_comparison_model_builds_and_runs(tool):
     """--compare builds each of mmseg's real-time models with 2 classes and
-    no downloaded weights; their sizes are the README's."""
+    no downloaded weights; their sizes are the docs'."""
     assert set(tool.COMPARE_MODELS) == set(COMPARE_PARAMS)
     x = torch.zeros(1, 3, 64, 64)
     for name, params in COMPARE_PARAMS.items():

@@ -42,7 +42,7 @@ def test_deploy_onnxruntime(tmp_path, cfd_dir, run_tool):
     assert labels.shape == (1, 1, 400, 400) and labels.dtype == np.int64
     assert set(np.unique(labels)) <= {0, 1}
 
-    # The README's next step: tools/infer.py on the exported model. The
+    # The docs' next step: tools/infer.py on the exported model. The
     # 480x320 photo does not fit the static 400x400 input: it slides.
     infer = run_tool('infer.py', CONFIG, onnx_file, image, '--backend',
                      'onnxruntime', '--out', tmp_path / 'infer')
@@ -79,7 +79,7 @@ def test_failed_deploy_keeps_the_previous_export(tmp_path, cfd_dir, run_tool,
     assert sorted(p.name for p in work_dir.iterdir()) == ['end2end.onnx']
 
 
-#: The README's deployment commands for the other families: deployment
+#: The docs' deployment commands for the other families: deployment
 #: config, model config, the config tools/infer.py runs the exported model
 #: with, and the photo size (h, w) it runs on (a CFD photo, resized).
 FAMILY_DEPLOYS = {

@@ -53,7 +53,7 @@ def test_hrsegnet_params_and_macs(tool, capsys, config):
 def test_readme_commands_of_the_other_models(tool, capsys, config, shape,
                                              printed):
     """The model zoo's commands for Context-CrackNet, CrackSeg and
-    WP-CrackNet print the README's numbers."""
+    WP-CrackNet print the docs' numbers."""
     tool.main([str(REPO_ROOT / 'configs' / config), '--shape', shape])
     out = capsys.readouterr().out
     for text in printed:

@@ -214,7 +214,7 @@ def test_window_video_and_measurement_flags(tool, checkpoint, tmp_path,
 
 def test_context_cracknet_large_photos_config(tool, tmp_path, cfd_dir,
                                               random_checkpoint, capsys):
-    """The README's Context-CrackNet command for large photos: a checkpoint
+    """The docs' Context-CrackNet command for large photos: a checkpoint
     of the paper's (448x448) config, 448x448 windows over the photo at its
     own resolution."""
     config_dir = REPO_ROOT / 'configs' / 'context_cracknet'

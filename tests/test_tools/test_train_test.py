@@ -289,7 +289,7 @@ def test_context_cracknet_plateau_scheduler_reads_the_val_ods(
 
 def test_wp_cracknet_trains_from_image_labels(tmp_path, cfd_dir,
                                               cfd_weak_128):
-    """The README's image-level set and CPU-sized config: one optimizer per
+    """The docs' image-level set and CPU-sized config: one optimizer per
     sub-module, and balanced learning (here at every iteration)."""
     checkpoint, scalars = train_and_test_family_config(
         tmp_path, 'configs/wp_cracknet/'
@@ -306,7 +306,7 @@ def test_wp_cracknet_trains_from_image_labels(tmp_path, cfd_dir,
     for row in train_rows:
         assert {'classifier.lr', 'reconstructor.lr', 'detector.lr',
                 'loss_rec', 'loss_cls', 'bl_pos_weight'} <= set(row)
-    # The README's curves of a WP-CrackNet run (loss_det is logged only in
+    # The docs' curves of a WP-CrackNet run (loss_det is logged only in
     # iterations that kept a pseudo label).
     out = run([
         sys.executable, 'tools/analysis_tools/plot_curves.py',

@@ -202,7 +202,7 @@ def test_one_iteration_updates_each_sub_module_in_its_own_step(cracksc_dir):
 
 
 def test_short_training_lowers_each_steps_loss(cfd_dir):
-    """12 iterations of the README's CPU-sized config on one batch of real
+    """12 iterations of the docs' CPU-sized config on one batch of real
     128x128 CFD crops: the classifier's and the reconstructor's image-label
     BCE, the full reconstruction and the detector's loss all fall. The
     detector learns the crops' masks as pseudo labels, so that its target

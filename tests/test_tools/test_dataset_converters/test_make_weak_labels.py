@@ -74,7 +74,7 @@ def test_grid_of_enlarged_patches(tool, cfd_dir, tmp_path):
 
 
 def test_default_train_split(tool, cfd_dir, tmp_path, capsys):
-    """The README's form (the train split by default) keeps val out."""
+    """The docs' form (the train split by default) keeps val out."""
     out = tmp_path / 'cfd_weak'
     summary = tool.main([str(cfd_dir), str(out), '--grid', '3',
                          '--negatives-per-image', '0', '--resize', '32'])
