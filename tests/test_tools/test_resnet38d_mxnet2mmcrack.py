@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from mmcrack.models.backbones import ResNet38d
+from mmcrack.models.wp_cracknet import ResNet38d
 
 #: 1/8 of the ImageNet model's widths: small files, the same layout.
 CHANNELS = [8, 16, 32, 64, 128, 256, 512]

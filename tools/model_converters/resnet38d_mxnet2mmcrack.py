@@ -5,7 +5,7 @@ its encoders from the ImageNet ResNet38 of Wu et al. ("Wider or Deeper",
 ``resnet_38d.params``, an MXNet NDArray list). This tool reads that file
 without MXNet (:func:`read_ndarray_list`: MXNet's documented list format,
 dense float arrays), renames every tensor to mmcrack's
-:class:`~mmcrack.models.backbones.ResNet38d` (:func:`convert_key`), checks
+:class:`~mmcrack.models.wp_cracknet.ResNet38d` (:func:`convert_key`), checks
 names and shapes against the model mmcrack builds, and saves an MMEngine
 checkpoint. The ImageNet classifier (``linear1000``) is left out; any other
 tensor that has no mmcrack name, and any mmcrack weight the file lacks, is
@@ -148,7 +148,7 @@ def convert_key(key: str) -> Optional[str]:
 def reference_state_dict(channels: Sequence[int]):
     """State dict of the mmcrack ResNet38d the weights must fill."""
     import mmcrack  # noqa: F401  (registers ResNet38d)
-    from mmcrack.models.backbones import ResNet38d
+    from mmcrack.models.wp_cracknet import ResNet38d
     return ResNet38d(channels=tuple(channels)).state_dict()
 
 

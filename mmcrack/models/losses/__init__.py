@@ -1,10 +1,9 @@
 from .balanced_cross_entropy_loss import BalancedCrossEntropyLoss
 from .bce_dice_loss import BCEDiceLoss
-from .ceccm_loss import CECCMLoss, center_enhance
 from .crack_loss import CrackLoss, crack_logit
 from .ohem_cross_entropy_loss import OhemCrossEntropyLoss
 
 __all__ = [
-    'BalancedCrossEntropyLoss', 'BCEDiceLoss', 'CECCMLoss', 'CrackLoss',
-    'OhemCrossEntropyLoss', 'center_enhance', 'crack_logit'
+    'BalancedCrossEntropyLoss', 'BCEDiceLoss', 'CrackLoss',
+    'OhemCrossEntropyLoss', 'crack_logit'
 ]

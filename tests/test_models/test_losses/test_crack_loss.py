@@ -2,8 +2,9 @@ import pytest
 import torch
 
 from mmcrack.models.losses import (BalancedCrossEntropyLoss, BCEDiceLoss,
-                                   CECCMLoss, CrackLoss, OhemCrossEntropyLoss,
+                                   CrackLoss, OhemCrossEntropyLoss,
                                    crack_logit)
+from mmcrack.models.wp_cracknet import CECCMLoss
 
 
 @pytest.mark.parametrize('loss_type', [

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mmcrack.models.decode_heads import CAMHead
+from mmcrack.models.wp_cracknet import CAMHead
 from mmcrack.utils.complexity import count_params
 
 pytestmark = pytest.mark.usefixtures('one_thread')

@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmcrack.models.backbones import ResNet38d
+from mmcrack.models.wp_cracknet import ResNet38d
 from mmcrack.utils.complexity import count_params
 
 #: The published ResNet38d (conv1a to bn7), BatchNorm affine included.

@@ -3,7 +3,7 @@ import torch
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .crack_loss import CrackLoss
+from ..losses import CrackLoss
 
 
 def center_enhance(cam: Tensor, sigma: float = 0.2) -> Tensor:

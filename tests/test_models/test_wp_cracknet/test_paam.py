@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmcrack.models.necks import PAAM
+from mmcrack.models.wp_cracknet import PAAM
 from mmcrack.utils.complexity import count_params
 
 pytestmark = pytest.mark.usefixtures('one_thread')

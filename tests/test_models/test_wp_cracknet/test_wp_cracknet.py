@@ -15,7 +15,7 @@ from mmseg.structures import SegDataSample
 
 from mmcrack.engine.hooks import (BalancedLearningHook,
                                   precision_recall_factor)
-from mmcrack.models.segmentors import WPCrackNet
+from mmcrack.models.wp_cracknet import WPCrackNet
 from mmcrack.utils.complexity import count_params, profile_call
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -1,6 +1,5 @@
 """WP-CrackNet: weakly supervised crack segmentation from image labels."""
-import contextlib
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -20,6 +19,7 @@ from torch import Tensor
 
 from ...utils.constants import CRACK
 from ...utils.crf import OFFICIAL_CRF, crf_refine
+from ..utils import check_keys, frozen, max_norm
 
 #: Sec. 4.2: lambda_c1 = 1, lambda_r1^C = lambda_r1^R = 0.5 (Eq. (16));
 #: lambda_c2 = 1, lambda_r2^C = 0.8, lambda_r2^R = 0.3 (Eq. (21); lambda_cec
@@ -37,43 +37,6 @@ DEFAULT_LOSS_WEIGHTS = dict(
 #: Keys of ``train_cfg`` and of its ``remnant`` dict (see :class:`WPCrackNet`).
 TRAIN_CFG_KEYS = ('remnant', 'max_pseudo_fraction')
 REMNANT_KEYS = ('grid', 'start', 'end', 'ramp_iters')
-
-
-def check_keys(given: Optional[dict], allowed: Sequence[str],
-               what: str) -> None:
-    """Refuse keys of ``given`` outside ``allowed``: a misspelt option
-    would otherwise be silently ignored."""
-    unknown = set(given or {}) - set(allowed)
-    if unknown:
-        raise ValueError(f'Unknown {what} {sorted(unknown)}; the keys are '
-                         f'{sorted(allowed)}.')
-
-
-@contextlib.contextmanager
-def frozen(*modules: nn.Module) -> Iterator[None]:
-    """Turn off ``requires_grad`` of the modules' parameters, restoring each
-    flag afterwards. Gradients still flow *through* the modules to their
-    inputs, but none accumulates in their parameters."""
-    params = [p for m in modules for p in m.parameters()]
-    flags = [p.requires_grad for p in params]
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p, flag in zip(params, flags):
-            p.requires_grad_(flag)
-
-
-def max_norm(cam: Tensor, eps: float = 1e-5) -> Tensor:
-    """Normalise each map of (N, C, h, w) CAMs to [0, 1] after a ReLU, as
-    the official ``max_norm``: ``ReLU(x - min - eps) / (max - min + eps)``.
-    """
-    cam = F.relu(cam)
-    flat = cam.flatten(2)
-    low = flat.min(dim=2)[0][..., None, None]
-    high = flat.max(dim=2)[0][..., None, None]
-    return F.relu(cam - low - eps) / (high - low + eps)
 
 
 @MODELS.register_module()

@@ -4,7 +4,7 @@ import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmcrack.models.decode_heads import WPCrackNetHead
+from mmcrack.models.wp_cracknet import WPCrackNetHead
 from mmcrack.utils.complexity import count_params
 
 #: PAAM (2,261,056) and the convs / transposed convs of the detector.

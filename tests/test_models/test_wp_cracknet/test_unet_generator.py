@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mmcrack.models.decode_heads import UNetGenerator
+from mmcrack.models.wp_cracknet import UNetGenerator
 from mmcrack.utils.complexity import count_params
 
 #: pix2pix U-Net of WP-CrackNet's reconstructor on the 448-channel Z.

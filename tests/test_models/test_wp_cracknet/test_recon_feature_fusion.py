@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mmcrack.models.necks import ReconFeatureFusion
+from mmcrack.models.wp_cracknet import ReconFeatureFusion
 from mmcrack.utils.complexity import count_params
 
 pytestmark = pytest.mark.usefixtures('one_thread')

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from mmcrack.models.losses import CECCMLoss, center_enhance
+from mmcrack.models.wp_cracknet import CECCMLoss, center_enhance
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 
