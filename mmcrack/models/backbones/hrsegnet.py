@@ -9,12 +9,14 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
-#: Sec. 4.2: "kaiming normal" initialization, as the official code draws it
-#: (fan-in, ReLU gain, zero bias), and BN weight 1, bias 0.
+#: Sec. 4.2: "kaiming normal" initialization of the convolutions, as the
+#: official code draws it (fan-in, ReLU gain, zero bias), and BN weight 1,
+#: bias 0. The official code applies it to ``Conv2D`` layers only; the
+#: head's transposed convolution is drawn by :class:`HrSegNetHead`.
 HRSEGNET_INIT_CFG = [
     dict(
         type='Kaiming',
-        layer=['Conv2d', 'ConvTranspose2d'],
+        layer='Conv2d',
         mode='fan_in',
         nonlinearity='relu',
         distribution='normal',

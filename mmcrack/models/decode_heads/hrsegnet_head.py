@@ -1,7 +1,9 @@
 """HrSegNet segmentation heads: the two-step head and the auxiliary head."""
 from typing import List
 
+import torch.nn as nn
 from mmcv.cnn import ConvModule, build_activation_layer, build_norm_layer
+from mmengine.model.weight_init import xavier_init
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from mmseg.utils import OptMultiConfig
@@ -36,7 +38,8 @@ class HrSegNetHead(BaseDecodeHead):
             up-sampling. Defaults to True (official code).
         init_cfg (dict or list[dict], optional): Initialization config.
             Defaults to Kaiming-normal fan-in convs and BN weight 1, bias 0
-            (Sec. 4.2).
+            (Sec. 4.2); the transposed conv is Xavier uniform (see
+            :meth:`init_weights`).
         **kwargs: The other arguments of :class:`BaseDecodeHead`
             (``num_classes``, ``in_index``, ``norm_cfg``, ``loss_decode``,
             ...).
@@ -58,6 +61,27 @@ class HrSegNetHead(BaseDecodeHead):
         self.add_module(self.norm_name, norm)
         self.activate = build_activation_layer(self.act_cfg)
         self.conv = self._build_conv()
+
+    def init_weights(self) -> None:
+        """``init_cfg``, then the transposed convolution as the official
+        code leaves it.
+
+        mmengine initialises a module's children after its ``init_cfg``,
+        and ``ConvModule.init_weights`` re-draws its conv with mmcv's
+        ``kaiming_init`` (fan-out). The official code applies its Kaiming
+        initialization to ``Conv2D`` layers only and leaves the head's
+        ``Conv2DTranspose`` at PaddlePaddle's default, Xavier uniform with a
+        zero bias (fans of the ``in x out x k x k`` weight, which torch
+        computes alike), so it is drawn that way last. A ``Pretrained``
+        ``init_cfg`` is left as loaded.
+        """
+        super().init_weights()
+        cfgs = self.init_cfg if isinstance(self.init_cfg,
+                                           list) else [self.init_cfg]
+        pretrained = any(
+            cfg and cfg.get('type') == 'Pretrained' for cfg in cfgs)
+        if isinstance(self.conv.conv, nn.ConvTranspose2d) and not pretrained:
+            xavier_init(self.conv.conv, distribution='uniform', bias=0)
 
     @property
     def norm(self):

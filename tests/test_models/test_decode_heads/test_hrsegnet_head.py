@@ -171,3 +171,28 @@ def test_gradients_reach_every_parameter():
     # gets a non-zero gradient.
     for name, grad in grads(train_bn=False).items():
         assert grad is not None and grad.abs().sum() > 0, name
+
+
+def test_transposed_conv_keeps_the_official_initialization():
+    """The official code draws Kaiming for Conv2D layers only: the head's
+    transposed conv keeps PaddlePaddle's default, Xavier uniform with zero
+    bias (bound sqrt(6 / (fan_in + fan_out))), not the Kaiming normal that
+    ConvModule would draw after init_cfg."""
+    torch.manual_seed(0)
+    head = HrSegNetHead(**{**head_kwargs(), 'in_channels': 64,
+                           'channels': 64})
+    head.init_weights()
+    deconv = head.conv.conv
+    assert isinstance(deconv, nn.ConvTranspose2d)
+    bound = (6 / (64 * 9 + 64 * 9))**0.5
+    weight = deconv.weight.detach()
+    assert weight.abs().max() <= bound
+    # Uniform on [-b, b]: std b / sqrt(3); Kaiming's would be sqrt(2 / 576).
+    assert weight.std().item() == pytest.approx(bound / 3**0.5, rel=0.05)
+    assert torch.all(deconv.bias == 0)
+    # The 3x3 conv of the auxiliary head and the classifier stay Kaiming.
+    aux = HrSegNetAuxHead(**{**head_kwargs(), 'in_channels': 64,
+                             'channels': 64})
+    aux.init_weights()
+    assert aux.conv.conv.weight.std().item() == pytest.approx(
+        (2 / 576)**0.5, rel=0.05)
