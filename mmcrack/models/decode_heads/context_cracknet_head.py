@@ -14,7 +14,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import SampleList
 from torch import Tensor
 
-from ..utils import multiple_select
+from ..utils import multiple_select_kwargs
 
 
 class RFEM(BaseModule):
@@ -149,7 +149,7 @@ class ContextCrackNetHead(BaseDecodeHead):
         super().__init__(
             dropout_ratio=dropout_ratio,
             align_corners=align_corners,
-            **multiple_select('ContextCrackNetHead', kwargs))
+            **multiple_select_kwargs('ContextCrackNetHead', kwargs))
         if len(self.in_channels) < 2:
             raise ValueError(
                 'ContextCrackNetHead needs at least two input features (skips '

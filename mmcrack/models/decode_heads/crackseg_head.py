@@ -11,7 +11,7 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ..utils import multiple_select
+from ..utils import multiple_select_kwargs
 
 
 @MODELS.register_module()
@@ -62,7 +62,7 @@ class CrackSegHead(BaseDecodeHead):
                  **kwargs) -> None:
         super().__init__(
             dropout_ratio=dropout_ratio,
-            **multiple_select('CrackSegHead', kwargs))
+            **multiple_select_kwargs('CrackSegHead', kwargs))
         if len(self.in_channels) < 2:
             raise ValueError(
                 'CrackSegHead needs low-level features and one high-level '

@@ -7,11 +7,11 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ...utils.constants import CRACK
-from .crack_loss import CrackLoss, crack_logit
+from .base_crack_loss import BaseCrackLoss, crack_logit
 
 
 @MODELS.register_module()
-class BalancedCrossEntropyLoss(CrackLoss):
+class BalancedCrossEntropyLoss(BaseCrackLoss):
     """Binary crack cross-entropy whose crack weight is adapted in training.
 
     The loss half of the "balanced learning" of Zhang et al. (2022),

@@ -5,11 +5,11 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .crack_loss import CrackLoss, crack_logit
+from .base_crack_loss import BaseCrackLoss, crack_logit
 
 
 @MODELS.register_module()
-class BCEDiceLoss(CrackLoss):
+class BCEDiceLoss(BaseCrackLoss):
     """Binary cross-entropy plus Dice loss on the crack probability.
 
     The binary segmentation loss of `Context-CrackNet

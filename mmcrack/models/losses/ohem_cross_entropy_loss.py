@@ -6,11 +6,11 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from .crack_loss import CrackLoss
+from .base_crack_loss import BaseCrackLoss
 
 
 @MODELS.register_module()
-class OhemCrossEntropyLoss(CrackLoss):
+class OhemCrossEntropyLoss(BaseCrackLoss):
     """Cross-entropy over the hard pixels of a batch, as in PaddleSeg.
 
     HrSegNet trains every head with PaddleSeg's ``OhemCrossEntropyLoss``

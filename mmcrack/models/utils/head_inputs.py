@@ -1,7 +1,7 @@
 """Arguments shared by the decode heads that read several feature levels."""
 
 
-def multiple_select(head: str, kwargs: dict) -> dict:
+def multiple_select_kwargs(head: str, kwargs: dict) -> dict:
     """Set ``input_transform='multiple_select'`` in a head's ``kwargs``.
 
     The heads of CrackSeg, Context-CrackNet and WP-CrackNet use each input

@@ -3,7 +3,7 @@ import torch
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ..losses import CrackLoss
+from ..losses import BaseCrackLoss
 
 
 def center_enhance(cam: Tensor, sigma: float = 0.2) -> Tensor:
@@ -34,7 +34,7 @@ def center_enhance(cam: Tensor, sigma: float = 0.2) -> Tensor:
 
 
 @MODELS.register_module()
-class CECCMLoss(CrackLoss):
+class CECCMLoss(BaseCrackLoss):
     """Center-enhanced CAM consistency loss (CECCM).
 
     `WP-CrackNet <https://mias.group/WP-CrackNet/>`_ Sec. 3.2 and Eq. (20):

@@ -9,7 +9,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType
 from torch import Tensor
 
-from ..utils import multiple_select
+from ..utils import multiple_select_kwargs
 
 
 @MODELS.register_module()
@@ -61,7 +61,7 @@ class WPCrackNetHead(BaseDecodeHead):
         kwargs.setdefault('out_channels', 1)
         kwargs.setdefault('threshold', 0.5)
         kwargs.setdefault('in_index', (0, 1))
-        multiple_select('WPCrackNetHead', kwargs)
+        multiple_select_kwargs('WPCrackNetHead', kwargs)
         kwargs.setdefault('dropout_ratio', 0.)
         kwargs.setdefault('norm_cfg', dict(type='BN'))
         kwargs.setdefault(

@@ -1,9 +1,9 @@
-"""multiple_select: the multi-level heads refuse another input_transform
+"""multiple_select_kwargs: the multi-level heads refuse another input_transform
 with a message instead of a keyword clash."""
 import pytest
 from mmseg.registry import MODELS
 
-from mmcrack.models.utils import multiple_select
+from mmcrack.models.utils import multiple_select_kwargs
 
 HEADS = [
     dict(
@@ -27,10 +27,10 @@ HEADS = [
 
 
 def test_default_and_refusal():
-    assert multiple_select('Head', {}) == dict(
+    assert multiple_select_kwargs('Head', {}) == dict(
         input_transform='multiple_select')
     with pytest.raises(ValueError, match="Head uses each input level"):
-        multiple_select('Head', dict(input_transform=None))
+        multiple_select_kwargs('Head', dict(input_transform=None))
 
 
 @pytest.mark.parametrize('head', HEADS, ids=lambda h: h['type'])

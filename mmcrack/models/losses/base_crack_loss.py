@@ -4,7 +4,7 @@ import torch.nn as nn
 from torch import Tensor
 
 
-class CrackLoss(nn.Module):
+class BaseCrackLoss(nn.Module):
     """Base of the mmcrack losses: ``loss_weight`` and ``loss_name``.
 
     mmseg's decode heads and segmentors put each loss into their dict of
