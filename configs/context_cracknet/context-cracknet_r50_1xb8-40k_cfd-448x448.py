@@ -46,11 +46,16 @@ train_pipeline = [
         prob=0.5),
     dict(type='PackSegInputs')
 ]
-# Predictions at 448x448 are resized back to the original image size.
+# The paper's evaluation (Sec. 4.1): image and mask resized to 448x448 and
+# scored there. For full-resolution scores (predictions resized back to the
+# photo, as mmseg does) pass
+# --cfg-options test_dataloader.dataset.pipeline.3.enabled=False
+# (and val_dataloader.dataset.pipeline.3.enabled=False while training).
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
     dict(type='LoadAnnotations'),
+    dict(type='EvaluateAtInputSize'),
     dict(type='PackSegInputs')
 ]
 tta_pipeline = [
@@ -59,6 +64,7 @@ tta_pipeline = [
         type='TestTimeAug',
         transforms=[[dict(type='Resize', scale=crop_size, keep_ratio=False)],
                     {{_base_.tta_flips}}, [dict(type='LoadAnnotations')],
+                    [dict(type='EvaluateAtInputSize')],
                     [dict(type='PackSegInputs')]])
 ]
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))

@@ -46,6 +46,7 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
 from mmcrack.datasets import CrackDataset
+from mmcrack.utils.constants import LABEL_TRANSFORMS
 from .model_loading import init_model
 
 
@@ -87,12 +88,14 @@ def check_device(device: str) -> str:
 
 
 def array_test_pipeline(cfg: Config) -> list:
-    """The config's test pipeline, loading from an array, without labels."""
+    """The config's test pipeline, loading from an array, without the
+    steps that read or reshape labels (:data:`LABEL_TRANSFORMS`)."""
     pipeline = cfg.get('test_pipeline', None)
     if pipeline is None:
         pipeline = cfg.test_dataloader.dataset.pipeline
     pipeline = [
-        copy.deepcopy(t) for t in pipeline if t['type'] != 'LoadAnnotations'
+        copy.deepcopy(t) for t in pipeline
+        if t['type'] not in LABEL_TRANSFORMS
     ]
     pipeline[0]['type'] = 'LoadImageFromNDArray'
     return pipeline
@@ -127,11 +130,10 @@ def slide_inference(run: Callable[[torch.Tensor], torch.Tensor],
     same average over overlaps, so the same result), but every crop's
     scores are added in place into the image-sized sum. mmseg pads each
     crop's scores to the full image (``F.pad``) before adding them, work
-    that grows with crops x image area: on a 4000 x 3000 photo with
-    256 x 256 crops (414 of them) that is 5x slower (HrSegNet-B16, one
-    thread of a shared 2-core CPU machine: 98.6 s against 18.4 s, equal
-    results). Memory: one crop's activations plus the ``N x C x H x W`` sum
-    and the ``H x W`` count.
+    that grows with crops x image area (listed in
+    :mod:`mmcrack.utils.compat`; the measurement is in
+    ``docs/inference.md``). Memory: one crop's activations plus the
+    ``N x C x H x W`` sum and the ``H x W`` count.
 
     Args:
         run (callable): Scores ``N x C x h x w`` of a crop ``N x 3 x h x w``

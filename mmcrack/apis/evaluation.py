@@ -45,6 +45,17 @@ def evaluate_inferencer(inferencer: CrackInferencer,
             'type') != 'CrackMetric':
         raise ValueError('Evaluating an exported model needs '
                          "test_evaluator=dict(type='CrackMetric').")
+    at_input_size = [
+        step for step in dataset_cfg.get('pipeline', [])
+        if step['type'] == 'EvaluateAtInputSize' and step.get('enabled', True)
+    ]
+    if at_input_size:
+        raise ValueError(
+            "The config's test pipeline scores at the network's input size "
+            '(EvaluateAtInputSize), which an exported model, predicting at '
+            'the photo\'s size, cannot reproduce: evaluate it at full '
+            'resolution with --cfg-options test_dataloader.dataset.pipeline.'
+            f'{dataset_cfg.pipeline.index(at_input_size[0])}.enabled=False.')
     dataset = DATASETS.build(dataset_cfg)
     evaluator_cfg.update(threshold=inferencer.threshold, output_dir=None)
     metric = METRICS.build(evaluator_cfg)

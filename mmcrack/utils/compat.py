@@ -148,8 +148,52 @@ Fixes:
     ``ModuleList`` (an ``nn.ModuleList`` that is a ``BaseModule``), which
     initialises every head; parameter names and ``isinstance`` checks are
     unchanged.
+
+Workarounds called where they are needed (not patches):
+
+``rewrite_test_metrics_file``
+    mmengine 0.10.7's ``LoggerHook.after_test_epoch`` dumps the test metrics
+    to ``<log_dir>/<timestamp>.json`` from every process: under
+    ``dist_test.sh`` two processes writing it at once can leave it torn (one
+    process's text followed by the other's longer tail; seen in CI). No
+    upstream issue found. ``tools/test.py`` calls
+    :func:`rewrite_test_metrics_file` after the test: once every process is
+    done, the first writes the file again.
+
+``quiet_align_corners_warnings``
+    mmseg 1.2.2's ``resize`` (``mmseg/models/utils/wrappers.py``) warns
+    "When align_corners=True, the output would more aligned if ..." on every
+    call whose sizes are not ``x+1``/``nx+1``, i.e. for every photo whose
+    size is not a multiple of the network's stride: thousands of identical
+    lines in a folder run. No upstream issue found. The photo-folder loop of
+    :mod:`mmcrack.apis.folder_inference` runs inside
+    :func:`quiet_align_corners_warnings`, which ignores that one message for
+    the duration.
+
+``slide_inference`` (:mod:`mmcrack.apis.backends`)
+    mmseg 1.2.2's ``EncoderDecoder.slide_inference`` pads every window's
+    scores to the whole image before adding them, work that grows with
+    windows x image area, so large photos slide several times slower than
+    they need to (no upstream issue found). mmcrack's inference slides over
+    the same windows with the same average, adding each window in place
+    (``docs/inference.md`` has the measurement).
+
+``onnx_ir_version``
+    ``onnx.helper.make_model`` stamps a model with the newest IR version
+    that onnx knows, which the ONNX Runtime released beside it does not
+    read yet (onnx 1.23 writes IR 14, ONNX Runtime 1.31 reads up to IR
+    13: "Unsupported model IR version: 14, max supported IR version:
+    13"); ONNX
+    Runtime has no API to ask for the newest it reads
+    (microsoft/onnxruntime#14932), and onnx's advice is to set the version
+    explicitly (onnx/onnx discussion #5203). The graphs mmcrack builds
+    itself (the benchmark's GEMM references) are made with
+    :func:`make_onnx_model`, which writes the lowest IR version that
+    carries the graph's opset (IR 8 for opset 17), as
+    ``onnx.helper.make_model_gen_version`` does.
 """
 import atexit
+import contextlib
 import functools
 import gc
 import importlib.abc
@@ -160,8 +204,44 @@ import pickle
 import site
 import sys
 import types
+import warnings
 
 _APPLIED = set()
+
+
+def rewrite_test_metrics_file(metrics: dict, path: str) -> None:
+    """Write the test ``metrics`` to ``path`` from the first process only,
+    after every process is done (see ``rewrite_test_metrics_file`` above);
+    the other keys mmengine adds (``data_time``, ``time``) are dropped."""
+    from mmengine.dist import barrier, is_main_process
+    from mmengine.fileio import dump
+    barrier()
+    if is_main_process():
+        dump(metrics, path)
+    barrier()
+
+
+@contextlib.contextmanager
+def quiet_align_corners_warnings():
+    """Ignore mmseg's ``resize`` warning about ``align_corners`` sizes
+    while the block runs (see ``quiet_align_corners_warnings`` above)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            'ignore', message='When align_corners=True', category=UserWarning)
+        yield
+
+
+def make_onnx_model(graph, opset: int = 17):
+    """An ONNX model of ``graph`` (an ``onnx.GraphProto``) in the default
+    domain's ``opset``, stamped with the lowest IR version that carries it,
+    so that ONNX Runtime reads it (see ``onnx_ir_version`` above)."""
+    from onnx import helper
+    opset_imports = [helper.make_opsetid('', opset)]
+    return helper.make_model(
+        graph,
+        opset_imports=opset_imports,
+        ir_version=helper.find_min_ir_version_for(opset_imports))
+
 
 #: Name of the start-up hook (a ``.pth`` file) in site-packages.
 STARTUP_HOOK_NAME = 'mmcrack_mmcv_ops.pth'

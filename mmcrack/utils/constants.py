@@ -9,3 +9,6 @@ MASK_VALUES = (BACKGROUND, CRACK, IGNORE_INDEX)
 #: File endings read as photos by the datasets, converters and tools
 #: (compared in lower case).
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+#: Test-pipeline steps that read or reshape the ground truth: inference and
+#: export drop them (there is no mask to read).
+LABEL_TRANSFORMS = ('LoadAnnotations', 'EvaluateAtInputSize')

@@ -1,4 +1,5 @@
 from .crack_aware_crop import CrackAwareCrop
+from .evaluate_at_input_size import EvaluateAtInputSize
 from .random_distort import RandomDistort
 from .random_gaussian_noise import RandomGaussianNoise
 from .random_rotate90 import RandomRotate90
@@ -7,5 +8,6 @@ from .random_step_scale import RandomStepScale
 
 __all__ = [
     'CrackAwareCrop', 'RandomDistort', 'RandomGaussianNoise',
-    'RandomRotate90', 'RandomShiftScaleRotate', 'RandomStepScale'
+    'RandomRotate90', 'RandomShiftScaleRotate', 'RandomStepScale',
+    'EvaluateAtInputSize'
 ]
