@@ -4,8 +4,8 @@ _base_ = [
 ]
 # CrackSeg-R50 on DeepCrack as in the paper (Sec. 3.1.2): 256x256 blocks with
 # random flips, colour enhancement and enlargement (random up-scaling by 1-2x;
-# the paper gives no range), Adam; batch 8, 20k iterations; whole-image
-# inference.
+# the paper gives no range), Adam. Batch 8 and 20k iterations are ours (the
+# paper states neither); whole-image inference.
 crop_size = (256, 256)
 model = dict(data_preprocessor=dict(size=crop_size))
 train_pipeline = [
