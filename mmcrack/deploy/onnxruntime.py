@@ -58,8 +58,8 @@ def session_options(num_threads: Optional[int] = None,
         allow_spinning (bool): Let idle intra-op threads spin between ops
             (ONNX Runtime's default). Off by default: on cores shared with
             other processes the spinning threads take their time slices
-            (measured on 2 shared cores: HrSegNet-B16 6 % and STDC1 37 %
-            faster without); turn it on for cores of its own.
+            (``docs/benchmark.md`` has the measurement); turn it on for
+            cores of its own.
         profile (bool): Write an ONNX Runtime profile. Defaults to False.
     """
     ort = _import_onnxruntime()

@@ -7,14 +7,8 @@ heap is trimmed, so every training step maps, page-faults and unmaps its
 large activations again. :func:`tune_glibc_malloc` raises the mmap and trim
 thresholds to 1 GiB and pads heap growth by 256 MiB (``man 3 mallopt``;
 setting them also turns glibc's dynamic thresholds off), so freed buffers
-stay in the heap and are reused.
-
-Measured on our 2-core CPU machine: ``python tools/train.py
-configs/balanced/hrsegnet-b48-balanced-dice_1xb8-3k_cfd-256x256.py
---cfg-options train_cfg.max_iters=50 train_cfg.val_interval=1000
-default_hooks.checkpoint.interval=1000`` took 90 s with the tuning and
-107 s without (two interleaved runs each; kernel time 4.5 s against
-22-40 s). Other C libraries (macOS, musl) are left alone.
+stay in the heap and are reused (``docs/training.md`` has the
+measurement). Other C libraries (macOS, musl) are left alone.
 """
 import ctypes
 import ctypes.util
