@@ -1,10 +1,11 @@
 from . import transforms  # noqa: F401
 from .crack_concat_dataset import CrackConcatDataset
-from .crack_dataset import CrackDataError, CrackDataset, check_crack_pair
+from .crack_dataset import CrackDataset
 from .image_label_dataset import ImageLabelDataset
+from .mask_format import CrackDataError, check_crack_pair, check_mask
 from .split import select_split
 
 __all__ = [
     'CrackConcatDataset', 'CrackDataError', 'CrackDataset',
-    'ImageLabelDataset', 'check_crack_pair', 'select_split'
+    'ImageLabelDataset', 'check_crack_pair', 'check_mask', 'select_split'
 ]

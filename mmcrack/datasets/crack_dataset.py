@@ -1,87 +1,14 @@
-"""Binary crack dataset (background / crack) and the checks of its files."""
+"""Binary crack dataset (background / crack)."""
 import os
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
-import mmcv
 import mmengine
-import numpy as np
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
-from PIL import Image
 
-from ..utils.constants import MASK_VALUES
+from .mask_format import CONVERTER_HINT, CrackDataError, check_crack_pair
 from .split import select_split
-
-#: Converter named in every error about the layout or mask values.
-CONVERTER_HINT = ('Convert the set with tools/dataset_converters/ (e.g. '
-                  '`python tools/dataset_converters/folder.py IMAGES MASKS '
-                  'OUT` for 0/255, 0/1 or RGB masks)')
-
-
-class CrackDataError(ValueError):
-    """A crack dataset on disk that mmcrack cannot train or test on."""
-
-
-def check_crack_pair(img_path: str,
-                     seg_map_path: str,
-                     allow_ignore_without_crack: bool = False) -> None:
-    """Check that an image and its crack mask can be used as they are.
-
-    The mask must be a single-channel image holding only 0 (background),
-    1 (crack) and 255 (ignore), the same size as the image; both files must
-    decode in full (the image with mmcv's decoder, as ``LoadImageFromFile``
-    reads it, so a truncated JPEG is caught here rather than in a training
-    worker). A mask holding 255 but no 1 is refused unless
-    ``allow_ignore_without_crack``: it is almost always a 0/255 mask whose
-    cracks would silently be ignored.
-
-    Raises:
-        CrackDataError: naming the file, what was found and how to fix it.
-    """
-    try:
-        with open(img_path, 'rb') as f:
-            img = mmcv.imfrombytes(f.read())
-    except OSError as err:
-        raise CrackDataError(
-            f'Cannot read image {img_path}: {err}. Remove or replace the file.'
-        ) from err
-    if img is None:
-        raise CrackDataError(
-            f'Cannot decode image {img_path}: it is truncated or corrupt (the '
-            'training loader would fail on it). Remove or replace the file.')
-    img_size = (img.shape[1], img.shape[0])
-    try:
-        with Image.open(seg_map_path) as mask_file:
-            mask = np.asarray(mask_file)
-    except (OSError, SyntaxError) as err:
-        raise CrackDataError(
-            f'Cannot read mask {seg_map_path}: {err}. Remove or replace the '
-            'file.') from err
-    if mask.ndim != 2:
-        raise CrackDataError(
-            f'Mask {seg_map_path} has shape {mask.shape}: crack masks must be '
-            'single-channel with 0 = background, 1 = crack, 255 = ignore. '
-            f'{CONVERTER_HINT}.')
-    values = np.unique(mask)
-    unexpected = np.setdiff1d(values, MASK_VALUES)
-    if unexpected.size:
-        raise CrackDataError(
-            f'Mask {seg_map_path} holds values {values.tolist()}; crack masks '
-            'hold only 0 (background), 1 (crack) and 255 (ignore). 0/255 '
-            f'masks are the usual cause. {CONVERTER_HINT}.')
-    if 255 in values and 1 not in values and not allow_ignore_without_crack:
-        raise CrackDataError(
-            f'Mask {seg_map_path} holds 0 and 255 but no 1: this looks like a '
-            '0/255 mask, whose cracks would be ignored (255 = ignore). '
-            f'{CONVERTER_HINT}. If 255 really marks ignored pixels in a '
-            'crack-free image, set allow_ignore_without_crack=True.')
-    mask_size = (mask.shape[1], mask.shape[0])
-    if mask_size != img_size:
-        raise CrackDataError(
-            f'Image {img_path} is {img_size[0]}x{img_size[1]} (WxH) but its '
-            f'mask {seg_map_path} is {mask_size[0]}x{mask_size[1]}: every '
-            'mask must have the size of its image.')
 
 
 @DATASETS.register_module()

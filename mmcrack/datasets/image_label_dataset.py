@@ -7,7 +7,7 @@ import mmengine
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .crack_dataset import CrackDataError, check_crack_pair
+from .mask_format import CrackDataError, check_crack_pair
 
 #: Image label values: 0 no crack (road only), 1 crack.
 IMAGE_LABELS = (0, 1)

@@ -481,7 +481,7 @@ def generate_synthetic_cracks(
         SyntheticCrackSummary: Stems per split and each crack fraction.
 
     Raises:
-        ValueError: For bad arguments, and (a ``ConversionError``) for a
+        ValueError: For bad arguments, and (a ``CrackDataError``) for a
             non-empty ``out_dir`` without ``overwrite``.
     """
     w, h = (int(v) for v in size)

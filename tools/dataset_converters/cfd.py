@@ -33,11 +33,11 @@ from typing import Optional, Sequence
 import numpy as np
 from scipy.io import loadmat
 
-from mmcrack.datasets.conversion import (ConversionError, ConversionResult,
-                                         add_dir_args, add_pairing_args,
-                                         add_split_args, build_parser,
-                                         collect_source_pairs, convert_samples,
-                                         run)
+from mmcrack.datasets import CrackDataError
+from mmcrack.datasets.conversion import (ConversionResult, add_dir_args,
+                                         add_pairing_args, add_split_args,
+                                         build_parser, collect_source_pairs,
+                                         convert_samples, run)
 
 #: Segmentation labels of the CFD region maps.
 CFD_LABELS = (1, 2, 3, 4)
@@ -58,37 +58,37 @@ def read_cfd_mat(
         np.ndarray: uint8 (H, W) mask, 1 where Segmentation is a crack label.
 
     Raises:
-        ConversionError: If the file cannot be read, holds no
+        CrackDataError: If the file cannot be read, holds no
             groundTruth.Segmentation, or holds labels outside 1-4.
     """
     try:
         mat = loadmat(path, simplify_cells=True)
     except Exception as err:  # scipy raises several types for bad files
-        raise ConversionError(
+        raise CrackDataError(
             f'Cannot read CFD annotation {path}: {err}. Remove or replace '
             'the file.') from err
     gt = mat.get('groundTruth')
     if isinstance(gt, (list, np.ndarray)) and not isinstance(gt, dict):
         gts = list(np.ravel(gt)) if isinstance(gt, np.ndarray) else gt
         if len(gts) != 1:
-            raise ConversionError(
+            raise CrackDataError(
                 f'CFD annotation {path} holds {len(gts)} groundTruth '
                 'entries; CFD has one annotation per image.')
         gt = gts[0]
     if not isinstance(gt, dict) or 'Segmentation' not in gt:
-        raise ConversionError(
+        raise CrackDataError(
             f'{path} holds no groundTruth.Segmentation (variables: '
             f'{sorted(k for k in mat if not k.startswith("__"))}); is it a '
             'CFD groundTruth file?')
     seg = np.asarray(gt['Segmentation'])
     if seg.ndim != 2:
-        raise ConversionError(
+        raise CrackDataError(
             f'groundTruth.Segmentation in {path} has shape {seg.shape}; a '
             '2-D region map was expected.')
     labels = np.unique(seg)
     unexpected = np.setdiff1d(labels, CFD_LABELS)
     if unexpected.size:
-        raise ConversionError(
+        raise CrackDataError(
             f'groundTruth.Segmentation in {path} holds labels '
             f'{labels.tolist()}; CFD region maps hold only 1 (background), '
             '2 (crack), 3 (road enclosed by cracks) and 4 (thin crack). '

@@ -20,10 +20,10 @@ mask is <name>.png, or else <name>_mask.png. The list files
 train.txt/val.txt/test.txt name the same pairs as the folders, so the
 folders decide the split.
 
-Masks are 0/255 PNGs (255 = crack); the mmcrack rule applies
-(mmcrack/datasets/conversion.py, MaskRule): 0/255 -> 255 is crack, nearly
-binary masks -> value >= 128 is crack, anything else stops with an error
-naming the file (override with --threshold).
+Masks are 0/255 PNGs (255 = crack); the mmcrack rule applies (MaskRule,
+mmcrack/datasets/conversion/masks.py): 0/255 -> 255 is crack, nearly binary
+masks -> value >= 128 is crack, anything else stops with an error naming the
+file (override with --threshold).
 
 Split: the official one. *crop (or *data) folders -> train, val, test. A
 missing test folder is reported and skipped; train and val are required.
@@ -35,12 +35,12 @@ OUT/splits/{train,val,test}.txt.
 import argparse
 from typing import List, Optional, Sequence
 
-from mmcrack.datasets.conversion import (ConversionError, ConversionResult,
-                                         MaskRule, add_mask_args,
-                                         add_pairing_args, build_parser,
-                                         check_output_dir, collect_pairs,
-                                         convert_samples, find_dir,
-                                         make_stems_unique, run)
+from mmcrack.datasets import CrackDataError
+from mmcrack.datasets.conversion import (ConversionResult, MaskRule,
+                                         add_mask_args, add_pairing_args,
+                                         build_parser, check_output_dir,
+                                         collect_pairs, convert_samples,
+                                         find_dir, make_stems_unique, run)
 
 SPLITS = ('train', 'val', 'test')
 
@@ -68,7 +68,7 @@ def convert(args: argparse.Namespace) -> ConversionResult:
     for split in SPLITS:
         try:
             folder = find_dir(args.src, [split + kind], f'{split} split')
-        except ConversionError:
+        except CrackDataError:
             if split == 'test':
                 notes.append(f'no test{kind}/ folder in {args.src}: no '
                              'test split written')

@@ -12,12 +12,13 @@ The folders are searched as image, images and label, labels, masks, so a
 set already in the mmcrack layout (images/ + 0/1 masks/) is accepted too;
 --img-dir/--ann-dir name them directly.
 
-Masks: the mmcrack rule applies (mmcrack/datasets/conversion.py, MaskRule):
-1-bit and 0/1 masks -> 1 is crack, 0/255 -> 255 is crack. Masks without a
-single crack pixel are skipped and listed in the summary (--keep-empty
-keeps them): in this release the labels of 147 and 148 are empty although
-the photos clearly show cracks, i.e. their annotation is missing, and
-scoring on them would count every detection as a false positive.
+Masks: the mmcrack rule applies (MaskRule,
+mmcrack/datasets/conversion/masks.py): 1-bit and 0/1 masks -> 1 is crack,
+0/255 -> 255 is crack. Masks without a single crack pixel are skipped and
+listed in the summary (--keep-empty keeps them): in this release the labels
+of 147 and 148 are empty although the photos clearly show cracks, i.e. their
+annotation is missing, and scoring on them would count every detection as a
+false positive.
 
 Split: the release ships none, so the deterministic rule of
 mmcrack.datasets.split.select_split is used: with the stems sorted, every

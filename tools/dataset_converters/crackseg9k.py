@@ -17,10 +17,10 @@ masks, Final_Masks (SRC or up to three levels below); --img-dir (repeatable)
 and --ann-dir name them directly. Images without a mask and masks without
 an image are listed in the summary and skipped (--strict: an error).
 
-Masks: the mmcrack rule applies (mmcrack/datasets/conversion.py, MaskRule):
-0/255 -> 255 is crack; JPEG-compressed masks, nearly binary -> value >= 128
-is crack; anything else stops with an error naming the file (override with
---threshold).
+Masks: the mmcrack rule applies (MaskRule,
+mmcrack/datasets/conversion/masks.py): 0/255 -> 255 is crack; JPEG-compressed
+masks, nearly binary -> value >= 128 is crack; anything else stops with an
+error naming the file (override with --threshold).
 
 Split: the release ships none, so the deterministic rule of
 mmcrack.datasets.split.select_split is used: with the stems sorted, every
@@ -35,8 +35,9 @@ import os
 import os.path as osp
 from typing import List, Optional, Sequence
 
-from mmcrack.datasets.conversion import (ConversionError, ConversionResult,
-                                         MaskRule, add_mask_args, add_out_args,
+from mmcrack.datasets import CrackDataError
+from mmcrack.datasets.conversion import (ConversionResult, MaskRule,
+                                         add_mask_args, add_out_args,
                                          add_pairing_args, add_split_args,
                                          check_output_for, collect_pairs,
                                          convert_samples, find_dir, run)
@@ -77,7 +78,7 @@ def image_dirs(args: argparse.Namespace) -> List[str]:
     if args.img_dir:
         for folder in args.img_dir:
             if not osp.isdir(folder):
-                raise ConversionError(f'--img-dir {folder} is not a folder.')
+                raise CrackDataError(f'--img-dir {folder} is not a folder.')
         return list(args.img_dir)
     main_dir = find_dir(args.src, IMG_DIR_NAMES, 'image', '--img-dir')
     parent = osp.dirname(osp.normpath(main_dir))
@@ -97,7 +98,7 @@ def convert(args: argparse.Namespace) -> ConversionResult:
     img_dirs = image_dirs(args)
     if args.ann_dir:
         if not osp.isdir(args.ann_dir):
-            raise ConversionError(f'--ann-dir {args.ann_dir} is not a '
+            raise CrackDataError(f'--ann-dir {args.ann_dir} is not a '
                                   'folder.')
         ann_dir = args.ann_dir
     else:

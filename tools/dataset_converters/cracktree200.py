@@ -15,10 +15,10 @@ searched as cracktree200rgb, image, images, img, rgb and the mask folder as
 cracktree200_gt, gt, groundtruth, ground_truth, label, labels, masks; masks
 may be .png or .bmp. --img-dir/--ann-dir name the folders directly.
 
-Masks: the mmcrack rule applies (mmcrack/datasets/conversion.py, MaskRule):
-0/255 -> 255 is crack, nearly binary masks -> value >= 128 is crack,
-anything else stops with an error naming the file (override with
---threshold, or --invert for dark-on-bright masks).
+Masks: the mmcrack rule applies (MaskRule,
+mmcrack/datasets/conversion/masks.py): 0/255 -> 255 is crack, nearly binary
+masks -> value >= 128 is crack, anything else stops with an error naming the
+file (override with --threshold, or --invert for dark-on-bright masks).
 
 Split: CrackTree200 is a test-only set without an official split, so the
 deterministic rule of mmcrack.datasets.split.select_split is used: with the

@@ -13,9 +13,9 @@ SRC may be the unpacked folder or any parent up to three levels above it
 (e.g. DeepCrack-master/dataset/); the four folders are searched by name.
 
 Masks: the authors' loader thresholds at 127; here the mmcrack rule applies
-(mmcrack/datasets/conversion.py, MaskRule): 0/255 -> 255 is crack, nearly
-binary masks -> value >= 128 is crack, anything else stops with an error
-naming the file (override with --threshold).
+(MaskRule, mmcrack/datasets/conversion/masks.py): 0/255 -> 255 is crack, nearly
+binary masks -> value >= 128 is crack, anything else stops with an error naming
+the file (override with --threshold).
 
 Split: the official one. train_* -> train; test_* -> test, and the same
 stems also -> val, because DeepCrack has no validation split (val = test,

@@ -7,13 +7,12 @@ For any crack set that comes as two flat folders:
                                         (or <name><suffix>, --mask-suffix;
                                         or a pattern, --mask-pattern)
 
-Masks may be 0/1, 0/255 (also JPEG-compressed or anti-aliased), 1-bit,
-palette, grey or colour (RGB/RGBA) images; the rule that binarizes them is
-the one of mmcrack/datasets/conversion.py (MaskRule): 0/1 -> 1 is crack,
-0/255 -> 255 is crack, colour -> any non-black pixel is crack (or only the
-colours given with --crack-color), nearly binary grey -> value >= 128 is
-crack; anything else stops with an error naming the file, unless an explicit
---threshold is given.
+Masks may be 0/1, 0/255 (also JPEG-compressed or anti-aliased), 1-bit, palette,
+grey or colour (RGB/RGBA) images; the rule that binarizes them is the one of
+mmcrack/datasets/conversion/masks.py (MaskRule): 0/1 -> 1 is crack, 0/255 ->
+255 is crack, colour -> any non-black pixel is crack (or only the colours given
+with --crack-color), nearly binary grey -> value >= 128 is crack; anything else
+stops with an error naming the file, unless an explicit --threshold is given.
 
 Pairs are matched by stem; images without a mask and masks without an image
 are listed in the summary and skipped (--strict: an error). An image and mask
@@ -37,11 +36,14 @@ import os.path as osp
 import re
 from typing import List, Optional, Sequence
 
-from mmcrack.datasets.conversion import (
-    MASK_EXTENSIONS, ConversionError, ConversionResult, MaskRule, Sample,
-    add_mask_args, add_out_args, add_pairing_args, add_split_args,
-    check_output_dir, collect_pairs, convert_samples, list_files, pair_files,
-    report_unpaired, run, stem_of)
+from mmcrack.datasets import CrackDataError
+from mmcrack.datasets.conversion import (MASK_EXTENSIONS, ConversionResult,
+                                         MaskRule, Sample, add_mask_args,
+                                         add_out_args, add_pairing_args,
+                                         add_split_args, check_output_dir,
+                                         collect_pairs, convert_samples,
+                                         list_files, pair_files,
+                                         report_unpaired, run, stem_of)
 from mmcrack.utils.constants import IMAGE_EXTENSIONS
 
 
@@ -86,7 +88,7 @@ def mask_naming(args: argparse.Namespace):
     if args.mask_pattern:
         base, ext = osp.splitext(args.mask_pattern)
         if base.count('{stem}') != 1:
-            raise ConversionError(
+            raise CrackDataError(
                 f'--mask-pattern {args.mask_pattern!r} must contain {{stem}} '
                 'once, e.g. "{stem}_mask.png".')
         regex = re.compile(
@@ -114,7 +116,7 @@ def convert(args: argparse.Namespace) -> ConversionResult:
     else:
         # One folder holds both: the masks are the files named like masks.
         if not (args.mask_suffix or args.mask_pattern):
-            raise ConversionError(
+            raise CrackDataError(
                 f'IMAGES and MASKS are the same folder {args.img_dir}: say '
                 'how masks are named with --mask-suffix or --mask-pattern.')
         files = list_files(args.img_dir, IMAGE_EXTENSIONS + MASK_EXTENSIONS)

@@ -17,10 +17,10 @@ masks. The full photos and their 384 PNG masks can be converted instead by
 naming the folders with --img-dir and --ann-dir; photos without a mask (the
 archive has 404 photos for 384 masks) are listed in the summary and skipped.
 
-Masks: the mmcrack rule applies (mmcrack/datasets/conversion.py, MaskRule):
-0/255 -> 255 is crack, nearly binary masks -> value >= 128 is crack,
-anything else stops with an error naming the file (override with
---threshold).
+Masks: the mmcrack rule applies (MaskRule,
+mmcrack/datasets/conversion/masks.py): 0/255 -> 255 is crack, nearly binary
+masks -> value >= 128 is crack, anything else stops with an error naming the
+file (override with --threshold).
 
 Split: GAPs384 is a test-only set without an official split, so the
 deterministic rule of mmcrack.datasets.split.select_split is used: with the

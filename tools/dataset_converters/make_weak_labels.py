@@ -47,10 +47,10 @@ import numpy as np
 from PIL import Image
 
 from mmcrack.datasets import CrackDataError, check_crack_pair
-from mmcrack.datasets.conversion import (ConversionError, add_out_args,
-                                         add_split_args, check_output_dir,
-                                         list_files, pair_files,
-                                         report_unpaired, staged_output)
+from mmcrack.datasets.conversion import (add_out_args, add_split_args,
+                                         check_output_dir, list_files,
+                                         pair_files, report_unpaired,
+                                         staged_output)
 from mmcrack.datasets.split import select_split
 from mmcrack.utils.constants import CRACK, IMAGE_EXTENSIONS
 
@@ -125,7 +125,7 @@ def list_pairs(src: str) -> Tuple[List[Tuple[str, str, str]], List[str]]:
     and notes on the files left without a partner."""
     img_dir, mask_dir = osp.join(src, 'images'), osp.join(src, 'masks')
     if not osp.isdir(img_dir) or not osp.isdir(mask_dir):
-        raise ConversionError(
+        raise CrackDataError(
             f'{src} must hold images/ and masks/ (the mmcrack layout: '
             'convert the set with tools/dataset_converters/ first).')
     pairing = pair_files(
@@ -187,14 +187,11 @@ def check_pair(stem: str, img_path: str, mask_path: str,
                args: argparse.Namespace) -> None:
     """Stop on a mask that is not 0/1/255 at the image's size, or on an
     image too small for the crack-free crops, before anything is written."""
-    try:
-        check_crack_pair(img_path, mask_path)
-    except CrackDataError as err:
-        raise ConversionError(str(err)) from err
+    check_crack_pair(img_path, mask_path)
     with Image.open(img_path) as img:
         width, height = (round(side * args.scale) for side in img.size)
     if args.negatives_per_image and args.negative_size > min(width, height):
-        raise ConversionError(
+        raise CrackDataError(
             f'--negative-size {args.negative_size} is larger than image '
             f'{stem} ({width}x{height} after --scale): choose a smaller '
             'size, or --negatives-per-image 0.')
@@ -271,7 +268,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     try:
         summary = convert(args)
-    except ConversionError as err:
+    except CrackDataError as err:
         raise SystemExit(f'error: {err}') from err
     print(f'{summary["images"]} {args.split} images of {args.src} -> '
           f'{summary["crack"]} crack and {summary["no_crack"]} crack-free '

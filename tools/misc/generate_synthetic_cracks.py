@@ -25,7 +25,8 @@ from typing import Optional, Sequence
 
 import mmengine
 
-from mmcrack.datasets.conversion import ConversionError, check_output_dir
+from mmcrack.datasets import CrackDataError
+from mmcrack.datasets.conversion import check_output_dir
 from mmcrack.datasets.synthetic_cracks import generate_synthetic_cracks
 
 
@@ -103,7 +104,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     try:
         check_output_dir(args.out, args.overwrite)
-    except ConversionError as err:
+    except CrackDataError as err:
         raise SystemExit(f'error: {err}') from err
     total = args.num_train + args.num_val
     bar = mmengine.ProgressBar(total) if total else None

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 from scipy.io import savemat
 
-from mmcrack.datasets.conversion import ConversionError
+from mmcrack.datasets import CrackDataError
 from mmcrack.datasets.split import select_split
 
 
@@ -104,21 +104,21 @@ def test_bad_annotations_name_the_file(tmp_path, cfd, cfd_dir, real_pairs,
     seg[0, 0] = 5
     save_gt(gt_path, seg)
     with pytest.raises(
-            ConversionError, match=rf'{stem}\.mat holds labels \[1, 2, 5\]'):
+            CrackDataError, match=rf'{stem}\.mat holds labels \[1, 2, 5\]'):
         cfd.convert(args)
     save_gt(gt_path, (1 + mask)[:-1])
     with pytest.raises(
-            ConversionError,
+            CrackDataError,
             match=rf'{stem}\.jpg is 480x320.*{stem}\.mat is '
             '480x319'):
         cfd.convert(args)
     savemat(str(gt_path), {'labels': mask})
     with pytest.raises(
-            ConversionError, match=rf'{stem}\.mat holds no groundTruth'):
+            CrackDataError, match=rf'{stem}\.mat holds no groundTruth'):
         cfd.convert(args)
     gt_path.write_bytes(b'MATLAB 5.0 MAT-file, broken')
     with pytest.raises(
-            ConversionError,
+            CrackDataError,
             match=rf'Cannot read CFD annotation .*{stem}\.mat'):
         cfd.convert(args)
 

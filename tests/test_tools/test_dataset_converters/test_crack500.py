@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmcrack.datasets.conversion import ConversionError
+from mmcrack.datasets import CrackDataError
 
 SPLITS = {'train': 3, 'val': 2, 'test': 2}
 
@@ -96,7 +96,7 @@ def test_unpaired_and_strict(tmp_path, crack500, cfd_dir, real_pairs,
     args = crack500.parse_args(
         [str(tmp_path / 'src'),
          str(tmp_path / 'o2'), '--strict'])
-    with pytest.raises(ConversionError, match='nomask.jpg'):
+    with pytest.raises(CrackDataError, match='nomask.jpg'):
         crack500.convert(args)
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmcrack.datasets.conversion import ConversionError
+from mmcrack.datasets import CrackDataError
 from mmcrack.datasets.split import select_split
 
 
@@ -66,11 +66,11 @@ def test_masks_folder_options(tmp_path, crackseg9k, cfd_dir, real_pairs,
     ]
     result = crackseg9k.main(args)
     assert len(result.splits['train']) == 4
-    with pytest.raises(ConversionError, match='--ann-dir .*nowhere is not'):
+    with pytest.raises(CrackDataError, match='--ann-dir .*nowhere is not'):
         crackseg9k.convert(
             crackseg9k.parse_args(args[:5] +
                                   [str(tmp_path / 'nowhere'), '--overwrite']))
-    with pytest.raises(ConversionError, match='No image folder .*Images'):
+    with pytest.raises(CrackDataError, match='No image folder .*Images'):
         crackseg9k.convert(
             crackseg9k.parse_args([str(tmp_path / 'b'),
                                    str(tmp_path / 'o')]))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmcrack.datasets.conversion import ConversionError
+from mmcrack.datasets import CrackDataError
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_missing_folder_and_bad_mask(tmp_path, deepcrack, cfd_dir, real_pairs,
     test_lab = tmp_path / 'src' / 'test_lab'
     shutil.rmtree(test_lab)
     with pytest.raises(
-            ConversionError, match='No test mask folder.*'
+            CrackDataError, match='No test mask folder.*'
             'test_lab'):
         deepcrack.convert(args)
     # Labels 0..4 instead of 0/255: refused, naming the file.
@@ -88,7 +88,7 @@ def test_missing_folder_and_bad_mask(tmp_path, deepcrack, cfd_dir, real_pairs,
     Image.fromarray(bad).save(tmp_path / 'src' / 'train_lab' /
                               f'{pairs[0][0]}.png')
     with pytest.raises(
-            ConversionError,
+            CrackDataError,
             match=rf'{pairs[0][0]}\.png holds the values '
             r'\[0, 1, 2, 3, 4\]'):
         deepcrack.convert(args)

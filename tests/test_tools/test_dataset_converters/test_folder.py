@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmcrack.datasets.conversion import ConversionError
+from mmcrack.datasets import CrackDataError
 from mmcrack.datasets.split import select_split
 
 
@@ -167,7 +167,7 @@ def test_unpaired_files_are_reported_or_refused(tmp_path, folder, cracksc_dir,
         [str(img_dir),
          str(ann_dir),
          str(tmp_path / 'o2'), '--strict'])
-    with pytest.raises(ConversionError, match='lonely.jpg'):
+    with pytest.raises(CrackDataError, match='lonely.jpg'):
         folder.convert(args)
 
 
@@ -187,14 +187,14 @@ def test_bad_input_names_the_file(tmp_path, folder, cracksc_dir, real_pairs,
     # Size mismatch.
     save_mask(mask[:-10], ann_dir / f'{stem}.png')
     with pytest.raises(
-            ConversionError,
+            CrackDataError,
             match=rf'{stem}\.jpg is 320x480.*{stem}\.png is '
             r'320x470'):
         run('o1')
     # A photo where a mask should be.
     Image.open(img).convert('L').save(ann_dir / f'{stem}.png')
     with pytest.raises(
-            ConversionError,
+            CrackDataError,
             match=rf'{stem}\.png is not a binary mask.*'
             '--threshold'):
         run('o2')
@@ -202,13 +202,13 @@ def test_bad_input_names_the_file(tmp_path, folder, cracksc_dir, real_pairs,
     save_mask(mask, ann_dir / f'{stem}.png')
     (img_dir / f'{stem}.jpg').write_bytes(b'not a jpeg')
     with pytest.raises(
-            ConversionError, match=rf'Cannot read image .*{stem}\.jpg'):
+            CrackDataError, match=rf'Cannot read image .*{stem}\.jpg'):
         run('o3')
     # Nothing is left behind by a failed conversion.
     assert not any((tmp_path / name).exists() for name in ('o1', 'o2', 'o3'))
     # No pairs at all.
     (tmp_path / 'empty').mkdir()
-    with pytest.raises(ConversionError, match='No image/annotation pairs'):
+    with pytest.raises(CrackDataError, match='No image/annotation pairs'):
         folder.convert(
             folder.parse_args(
                 [str(tmp_path / 'empty'),
@@ -288,10 +288,10 @@ def test_webp_photos_convert_as_inference_reads_them(tmp_path, folder,
     """One list of photo endings: a .webp photo that tools/infer.py reads
     converts too."""
     from mmcrack.apis import inference
-    from mmcrack.datasets import conversion
+    from mmcrack.datasets.conversion import pairing
     from mmcrack.utils import constants
     endings = constants.IMAGE_EXTENSIONS
-    assert inference.IMAGE_EXTENSIONS is conversion.IMAGE_EXTENSIONS is endings
+    assert inference.IMAGE_EXTENSIONS is pairing.IMAGE_EXTENSIONS is endings
     assert '.webp' in endings
     pairs = real_pairs(cracksc_dir, 5)
     for stem, img, mask in pairs:
