@@ -21,7 +21,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, MODELS
 
 import mmcrack  # noqa: F401  (registers modules, applies compat fixes)
-from mmcrack.datasets import CrackDataset
+from mmcrack.datasets import CrackDataset, make_weak_labels
 from mmcrack.utils.malloc_tuning import tune_glibc_malloc
 from mmcrack.utils.pretrained import drop_pretrained
 
@@ -138,17 +138,19 @@ def run_tool() -> Callable[..., subprocess.CompletedProcess]:
 
 
 @pytest.fixture(scope='session')
-def cfd_weak_128(tmp_path_factory, load_tool) -> Path:
+def cfd_weak_128(tmp_path_factory) -> Path:
     """The docs' image-level set for the CPU-sized WP-CrackNet config:
     CFD's train images as 3x3 grids of 128x128 patches, made by
-    tools/dataset_converters/make_weak_labels.py."""
+    :func:`mmcrack.datasets.make_weak_labels`."""
     cfd = shared_data_dir('cfd')
     out = tmp_path_factory.mktemp('weak') / 'cfd_weak-128'
-    load_tool('dataset_converters/make_weak_labels.py').main([
+    make_weak_labels(
         str(cfd),
-        str(out), '--grid', '3', '--negatives-per-image', '0', '--resize',
-        '128'
-    ])
+        str(out),
+        grid=3,
+        negatives_per_image=0,
+        resize=128,
+        progress=False)
     return out
 
 

@@ -4,8 +4,10 @@ from .crack_dataset import CrackDataset
 from .image_label_dataset import ImageLabelDataset
 from .mask_format import CrackDataError, check_crack_pair, check_mask
 from .split import select_split
+from .weak_labels import make_weak_labels
 
 __all__ = [
     'CrackConcatDataset', 'CrackDataError', 'CrackDataset',
-    'ImageLabelDataset', 'check_crack_pair', 'check_mask', 'select_split'
+    'ImageLabelDataset', 'check_crack_pair', 'check_mask', 'make_weak_labels',
+    'select_split'
 ]

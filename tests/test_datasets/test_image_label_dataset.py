@@ -4,7 +4,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mmcrack.datasets import CrackDataError, ImageLabelDataset
+from mmcrack.datasets import (CrackDataError, ImageLabelDataset,
+                              make_weak_labels)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 META_KEYS = ('img_path', 'ori_shape', 'img_shape', 'pad_shape',
@@ -19,14 +20,13 @@ pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture(scope='module')
-def weak_cracksc(tmp_path_factory, load_tool):
+def weak_cracksc(tmp_path_factory):
     """An image-level set built from the real CrackSC val images."""
     data = REPO_ROOT / '..' / 'shared' / 'data' / 'cracksc'
     if not (data / 'images').is_dir():
         pytest.skip(f'real crack data {data} is not available')
     out = tmp_path_factory.mktemp('weak') / 'cracksc_weak'
-    load_tool('dataset_converters/make_weak_labels.py').main(
-        [str(data), str(out), '--split', 'val'])
+    make_weak_labels(str(data), str(out), split='val', progress=False)
     return out
 
 
