@@ -7,6 +7,7 @@ import mmengine
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from ..utils.constants import IMAGE_EXTENSIONS
 from .mask_format import CrackDataError, check_crack_pair
 
 #: Image label values: 0 no crack (road only), 1 crack.
@@ -44,7 +45,8 @@ class ImageLabelDataset(BaseSegDataset):
 
     Args:
         img_suffix (str | Sequence[str]): Image file endings (folder
-            layout). Defaults to ('.jpg', '.jpeg', '.png', '.bmp').
+            layout). Defaults to
+            :data:`~mmcrack.utils.constants.IMAGE_EXTENSIONS`.
         seg_map_suffix (str): Mask file ending. Defaults to '.png'.
         crack_dir (str): Folder of crack images. Defaults to 'crack'.
         no_crack_dir (str): Folder of crack-free images. Defaults to
@@ -56,8 +58,7 @@ class ImageLabelDataset(BaseSegDataset):
         classes=('background', 'crack'), palette=[[0, 0, 0], [255, 0, 0]])
 
     def __init__(self,
-                 img_suffix: Union[str, Sequence[str]] = ('.jpg', '.jpeg',
-                                                          '.png', '.bmp'),
+                 img_suffix: Union[str, Sequence[str]] = IMAGE_EXTENSIONS,
                  seg_map_suffix: str = '.png',
                  crack_dir: str = 'crack',
                  no_crack_dir: str = 'no_crack',

@@ -38,6 +38,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
+from ..utils.constants import CRACK
 from .conversion import (OUTPUT_DIRS, check_output_dir, staged_output,
                          write_splits)
 
@@ -253,7 +254,7 @@ def draw_stroke(mask: np.ndarray, alpha: np.ndarray, points: np.ndarray,
                       np.minimum(1, darkness * np.where(thick <= 1, 1.3, 1)))
     for i in range(len(pts) - 1):
         p, q, t = tuple(pts[i]), tuple(pts[i + 1]), int(thick[i])
-        cv2.line(mask, p, q, 1, t, cv2.LINE_8, 4)
+        cv2.line(mask, p, q, CRACK, t, cv2.LINE_8, 4)
         cv2.line(alpha, p, q, int(values[i]), t, cv2.LINE_AA, 4)
 
 

@@ -37,6 +37,7 @@ from mmcrack.datasets.conversion import (ConversionResult, MaskRule,
                                          add_pairing_args, add_split_args,
                                          build_parser, collect_source_pairs,
                                          convert_samples, run)
+from mmcrack.utils.constants import CRACK
 
 IMG_DIR_NAMES = ('image', 'images')
 ANN_DIR_NAMES = ('label', 'labels', 'masks')
@@ -66,7 +67,7 @@ def convert(args: argparse.Namespace) -> ConversionResult:
     if not args.keep_empty:
         empty = {
             s.stem
-            for s in samples if not np.any(rule.read(s.ann_path) == 1)
+            for s in samples if not np.any(rule.read(s.ann_path) == CRACK)
         }
         if empty:
             notes.append(f'skipped {len(empty)} pairs whose mask has no crack '

@@ -6,6 +6,8 @@ from mmcv.image.geometric import cv2_interp_codes
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
+from ...utils.constants import IGNORE_INDEX
+
 
 @TRANSFORMS.register_module()
 class RandomShiftScaleRotate(BaseTransform):
@@ -64,7 +66,7 @@ class RandomShiftScaleRotate(BaseTransform):
                  prob: float = 0.5,
                  interpolation: str = 'bilinear',
                  img_border_value: float = 0,
-                 seg_border_value: int = 255) -> None:
+                 seg_border_value: int = IGNORE_INDEX) -> None:
         if not 0 <= prob <= 1:
             raise ValueError(f'prob must be in [0, 1], not {prob}.')
         if not 0 <= scale_limit < 1:

@@ -13,7 +13,7 @@ from mmengine.utils import mkdir_or_exist
 from mmseg.registry import METRICS
 from prettytable import PrettyTable
 
-from ...utils.constants import CRACK
+from ...utils.constants import BACKGROUND, CRACK, IGNORE_INDEX
 
 
 def disk_kernel(radius: float) -> np.ndarray:
@@ -184,7 +184,7 @@ class CrackMetric(BaseMetric):
     """
 
     def __init__(self,
-                 ignore_index: int = 255,
+                 ignore_index: int = IGNORE_INDEX,
                  num_thresholds: int = 99,
                  thresholds: Optional[Sequence[float]] = None,
                  tolerance: float = 0,
@@ -321,10 +321,10 @@ class CrackMetric(BaseMetric):
         """
         pred = pred[valid]
         label = label[valid]
-        pred_area = np.stack([pred == 0, pred == 1]).sum(1)
-        label_area = np.stack([label == 0, label == 1]).sum(1)
-        inter = np.stack([(pred == 0) & (label == 0),
-                          (pred == 1) & (label == 1)]).sum(1)
+        pred_area = np.stack([pred == BACKGROUND, pred == CRACK]).sum(1)
+        label_area = np.stack([label == BACKGROUND, label == CRACK]).sum(1)
+        inter = np.stack([(pred == BACKGROUND) & (label == BACKGROUND),
+                          (pred == CRACK) & (label == CRACK)]).sum(1)
         union = pred_area + label_area - inter
         return np.stack([inter, union, pred_area, label_area]).astype(np.int64)
 

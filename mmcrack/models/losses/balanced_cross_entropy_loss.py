@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
-from ...utils.constants import CRACK
+from ...utils.constants import CRACK, IGNORE_INDEX
 from .base_crack_loss import BaseCrackLoss, crack_logit
 
 
@@ -53,7 +53,7 @@ class BalancedCrossEntropyLoss(BaseCrackLoss):
     def __init__(self,
                  pos_weight: float = 1.0,
                  threshold: float = 0.5,
-                 ignore_index: int = 255,
+                 ignore_index: int = IGNORE_INDEX,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_balanced_ce') -> None:
         super().__init__(loss_weight, loss_name)

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ...utils.constants import CRACK, IGNORE_INDEX
 from .base_crack_loss import BaseCrackLoss, crack_logit
 
 
@@ -54,7 +55,7 @@ class BCEDiceLoss(BaseCrackLoss):
                  bce_weight: float = 0.5,
                  dice_weight: float = 0.5,
                  smooth: float = 1e-5,
-                 ignore_index: int = 255,
+                 ignore_index: int = IGNORE_INDEX,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_bce_dice') -> None:
         super().__init__(loss_weight, loss_name)
@@ -98,7 +99,7 @@ class BCEDiceLoss(BaseCrackLoss):
                 f'{tuple(cls_score.shape)}: expected (N, H, W) = '
                 f'{tuple(logit.shape)}.')
         valid = (label != ignore_index).float()
-        target = (label == 1).float()
+        target = (label == CRACK).float()
         num_valid = valid.sum().clamp(min=1)
         # Eq. (20), averaged over the valid pixels of the batch.
         bce = F.binary_cross_entropy_with_logits(

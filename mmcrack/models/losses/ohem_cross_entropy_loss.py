@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ...utils.constants import IGNORE_INDEX
 from .base_crack_loss import BaseCrackLoss
 
 
@@ -54,7 +55,7 @@ class OhemCrossEntropyLoss(BaseCrackLoss):
     def __init__(self,
                  thresh: float = 0.7,
                  min_kept: int = 10000,
-                 ignore_index: int = 255,
+                 ignore_index: int = IGNORE_INDEX,
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_ohem') -> None:
         super().__init__(loss_weight, loss_name)
