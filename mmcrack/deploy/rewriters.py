@@ -5,7 +5,9 @@ one-channel (sigmoid) head even when the deployment config asks for the raw
 output (``codebase_config.with_argmax=False``), so Context-CrackNet's
 logits could not be exported or compared with PyTorch. This rewriter, for
 the ONNX IR (ONNX Runtime and TensorRT), takes precedence over mmdeploy's
-default one and returns:
+default one and traces
+:func:`~mmcrack.deploy.exported_graph.exported_outputs`, the one definition
+of what the graph computes:
 
 * ``with_argmax=True`` (default): the ``N x 1 x H x W`` int64 label map,
   ``argmax`` over the classes, or ``sigmoid(logit) > threshold`` for a
@@ -13,19 +15,18 @@ default one and returns:
 * ``with_argmax=False``: the ``N x C x H x W`` logits at the input size,
   whatever ``C``.
 
-mmdeploy rewrites ``EncoderDecoder.predict`` to return the logits; a second
-rewriter does the same for :class:`~mmcrack.models.segmentors.WPCrackNet`,
-whose ``predict`` is its own (the inference path: both encoders to ``b5``,
-PAAM and the detector).
+The logits come from the segmentor's ``encode_decode``, which is what
+mmdeploy's rewrites of ``EncoderDecoder.predict`` and
+``CascadeEncoderDecoder.predict`` compute, and for WP-CrackNet its
+inference path (both encoders to ``b5``, PAAM and the detector).
 
 Deployment configs import it through ``codebase_config.module``, so it is
 registered in mmdeploy's spawned export process too.
 """
 from mmdeploy.core import FUNCTION_REWRITER
 from mmdeploy.utils import IR, get_codebase_config, is_dynamic_shape
-from mmseg.structures import SegDataSample
 
-from .export import labels_from_logits
+from .exported_graph import exported_outputs
 
 
 @FUNCTION_REWRITER.register_rewriter(
@@ -37,25 +38,11 @@ def base_segmentor__forward(self,
                             **kwargs):
     """Logits (``with_argmax=False``) or the label map of ``inputs``."""
     ctx = FUNCTION_REWRITER.get_context()
-    if data_samples is None:
-        data_samples = [SegDataSample()]
     # A static export fixes the image size; a dynamic one reads it from the
     # input tensor, so the final resize follows the input.
     img_shape = inputs.shape[2:]
     if not is_dynamic_shape(ctx.cfg):
         img_shape = [int(size) for size in img_shape]
-    for data_sample in data_samples:
-        data_sample.set_field(
-            name='img_shape', value=img_shape, field_type='metainfo')
-    seg_logits = self.predict(inputs, data_samples)
-    if not get_codebase_config(ctx.cfg).get('with_argmax', True):
-        return seg_logits
-    return labels_from_logits(seg_logits, self.decode_head.threshold)
-
-
-@FUNCTION_REWRITER.register_rewriter(
-    func_name='mmcrack.models.segmentors.WPCrackNet.predict')
-def wp_cracknet__predict(self, inputs, data_samples=None, **kwargs):
-    """The crack logits (``N x 1 x H x W``) of the inference path, where
-    PyTorch would wrap them in data samples."""
-    return self.encode_decode(inputs)
+    return exported_outputs(
+        self, inputs,
+        get_codebase_config(ctx.cfg).get('with_argmax', True), img_shape)

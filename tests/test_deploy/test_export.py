@@ -1,14 +1,15 @@
 """Every model family exports with mmdeploy and runs in ONNX Runtime with
 PyTorch's outputs, on real crack photos (CFD, 480 x 320)."""
+import copy
 from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
 import torch
-from pytorch_reference import label_map, torch_logits
 
 from mmcrack.deploy.export import prepare_model_config, static_input_shape
+from mmcrack.deploy.exported_graph import ExportedGraph
 from mmcrack.deploy.onnxruntime import OnnxRuntimeRunner
 
 #: Logits may differ by float rounding: the exporter folds BN into convs,
@@ -20,6 +21,27 @@ from mmcrack.deploy.onnxruntime import OnnxRuntimeRunner
 LOGITS_RTOL = 1e-4
 #: Labels may differ only where two logits are within rounding.
 MIN_LABEL_AGREEMENT = 0.999
+
+
+def torch_logits(model, inputs: torch.Tensor,
+                 dtype: torch.dtype = torch.float32) -> np.ndarray:
+    """What the logits export computes, in PyTorch (:class:`ExportedGraph`).
+
+    ``dtype=torch.float64`` runs a float64 copy of the model: the reference
+    both float32 runs, PyTorch's and the exported graph's, are measured
+    against.
+    """
+    graph = ExportedGraph(model, with_argmax=False)
+    if dtype != torch.float32:
+        graph = copy.deepcopy(graph).to(dtype)
+    with torch.no_grad():
+        return graph(inputs.to(dtype)).numpy()
+
+
+def label_map(model, inputs: torch.Tensor) -> np.ndarray:
+    """What the label-map export computes, in PyTorch."""
+    with torch.no_grad():
+        return ExportedGraph(model)(inputs).numpy()
 
 
 def test_logits_match_pytorch(exported):
