@@ -208,6 +208,38 @@ def test_onnx_padding_symbolic():
     assert ops._prepare_onnx_paddings.__name__ == '_prepare_onnx_paddings'
 
 
+def _relu_graph():
+    from onnx import TensorProto, helper
+    return helper.make_graph(
+        [helper.make_node('Relu', ['x'], ['y'])], 'relu',
+        [helper.make_tensor_value_info('x', TensorProto.FLOAT, [2])],
+        [helper.make_tensor_value_info('y', TensorProto.FLOAT, [2])])
+
+
+def test_upstream_make_model_still_writes_an_ir_version_too_new():
+    # The reason for make_onnx_model (onnxruntime#14932): drop it once
+    # ONNX Runtime reads what onnx.helper.make_model writes by default.
+    import onnxruntime as ort
+    from onnx import helper
+    model = helper.make_model(
+        _relu_graph(), opset_imports=[helper.make_opsetid('', 17)])
+    with pytest.raises(Exception, match='Unsupported model IR version'):
+        ort.InferenceSession(
+            model.SerializeToString(), providers=['CPUExecutionProvider'])
+
+
+def test_onnx_ir_version():
+    import onnxruntime as ort
+    model = compat.make_onnx_model(_relu_graph(), opset=17)
+    assert model.ir_version == 8  # onnx 1.12's, the first with opset 17
+    assert [(op.domain, op.version) for op in model.opset_import] == [('',
+                                                                       17)]
+    session = ort.InferenceSession(
+        model.SerializeToString(), providers=['CPUExecutionProvider'])
+    y, = session.run(None, {'x': np.array([-1.0, 2.0], np.float32)})
+    assert y.tolist() == [0.0, 2.0]
+
+
 def test_auxiliary_head_init():
     # A list of auxiliary heads gets its init_cfg applied (mmseg 1.2.2 left
     # them at PyTorch's defaults): a constant init is visible exactly.
