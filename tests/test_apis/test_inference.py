@@ -1,10 +1,10 @@
 """CrackInferencer: mode choice, backends, and the input/output files."""
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from helpers import REPO_ROOT
 from mmengine.config import Config, ConfigDict
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
@@ -22,7 +22,6 @@ pytestmark = [
     pytest.mark.filterwarnings('ignore:When align_corners=True')
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = str(REPO_ROOT / 'configs' / 'hrsegnet' /
                   'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 

@@ -3,14 +3,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import REPO_ROOT
 from mmengine.config import Config
 
 from mmcrack.apis import (MissingWeightsError, UnknownModelError, find_model,
                           format_model_table, load_model_index,
                           resolve_model)
 from mmcrack.apis import model_index
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_family_has_a_metafile_in_the_index():

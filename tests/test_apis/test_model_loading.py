@@ -3,11 +3,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import REPO_ROOT
 
 from mmcrack.apis import CheckpointError, init_model, load_model_checkpoint
 from mmcrack.apis.model_loading import publish_checkpoint
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 B16 = str(REPO_ROOT / 'configs/hrsegnet/hrsegnet-b16_1xb8-3k_cfd-256x256.py')
 B32 = str(REPO_ROOT / 'configs/balanced/'
           'hrsegnet-b32-balanced-dice_1xb8-3k_cfd-256x256.py')

@@ -9,7 +9,6 @@ import torch
 
 from mmcrack.apis import load_model_index
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(
     {id(e): e
      for e in load_model_index().values()

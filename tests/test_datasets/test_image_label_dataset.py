@@ -1,13 +1,11 @@
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
+from helpers import REPO_ROOT
 
 from mmcrack.datasets import (CrackDataError, ImageLabelDataset,
                               make_weak_labels)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 META_KEYS = ('img_path', 'ori_shape', 'img_shape', 'pad_shape',
              'scale_factor', 'flip', 'flip_direction', 'img_label')
 PIPELINE = [

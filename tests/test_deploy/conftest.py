@@ -11,14 +11,13 @@ from typing import Dict, NamedTuple
 import mmcv
 import pytest
 import torch
+from helpers import REPO_ROOT
 from mmengine.config import Config
 from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcrack.utils.pretrained import drop_pretrained
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: family -> ``config`` (a file, or a directory whose first config is
 #: used), and optionally ``size`` (H, W) the CFD photos are resized to

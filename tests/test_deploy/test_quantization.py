@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from helpers import REPO_ROOT
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.model import revert_sync_batchnorm
@@ -16,7 +17,6 @@ from mmseg.registry import MODELS
 from mmcrack.deploy.quantization import (CalibrationDataError,
                                          calibration_images)
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ('configs/balanced/'
           'hrsegnet-b16-balanced-dice_1xb8-3k_cfd-256x256.py')
 

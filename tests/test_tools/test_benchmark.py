@@ -3,15 +3,14 @@
 No timing is asserted: the numbers depend on the machine and its load."""
 import argparse
 import json
-from pathlib import Path
 
 import pytest
+from helpers import REPO_ROOT
 import torch
 from mmengine.config import Config
 
 from mmcrack.utils.complexity import profile_call
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ('configs/hrsegnet/'
           'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 

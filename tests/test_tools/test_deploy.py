@@ -2,16 +2,15 @@
 (which must import mmcrack by itself), the ONNX Runtime model it writes,
 tools/infer.py on that model for every model family, and the TensorRT path
 on a machine without TensorRT."""
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from helpers import REPO_ROOT
 
 from mmcrack.deploy.trt_support import default_matrix_path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ('configs/hrsegnet/'
           'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 

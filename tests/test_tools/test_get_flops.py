@@ -1,14 +1,13 @@
 """tools/analysis_tools/get_flops.py and mmcrack.utils.complexity."""
-from pathlib import Path
 
 import pytest
 import torch
 import torch.nn as nn
+from helpers import REPO_ROOT
 from mmengine import Config
 
 from mmcrack.utils.complexity import count_macs, count_params
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = REPO_ROOT / 'configs' / 'hrsegnet'
 # HrSegNet at 1x3x400x400: parameters with / without the auxiliary heads
 # and MACs (the paper's "GFLOPs" are MACs; Table 5 prints 0.66 for B16).

@@ -1,7 +1,6 @@
 """tools/model_converters/hrsegnet_paddle2mmcrack.py: official weights in
 the official parameter names load into mmcrack's HrSegNet unchanged."""
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +9,6 @@ import torch.nn as nn
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmseg.registry import MODELS
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope='module')

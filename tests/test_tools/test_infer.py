@@ -7,10 +7,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from helpers import REPO_ROOT
 
 from mmcrack.apis import CSV_COLUMNS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = str(REPO_ROOT / 'configs' / 'hrsegnet' /
                   'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 

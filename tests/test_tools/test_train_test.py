@@ -17,9 +17,9 @@ import mmseg
 import numpy as np
 import pytest
 import torch
+from helpers import REPO_ROOT
 
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = (REPO_ROOT / 'configs' / 'hrsegnet' /
                'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 MMSEG_TOOLS = Path(mmseg.__file__).parent / '.mim' / 'tools'

@@ -1,14 +1,13 @@
 """load_model_config: the one way every tool loads a config; and the
 --shape argument of the tools that take an input size."""
 import argparse
-from pathlib import Path
 
 import pytest
+from helpers import REPO_ROOT
 from mmengine.config import Config
 
 from mmcrack.utils.tool_utils import add_shape_arg, load_model_config
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = str(REPO_ROOT / 'configs' / 'hrsegnet' /
              'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 

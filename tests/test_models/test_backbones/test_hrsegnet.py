@@ -1,10 +1,10 @@
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from helpers import REPO_ROOT
 from mmengine import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.optim import OptimWrapper
@@ -15,7 +15,6 @@ from mmseg.registry import MODELS
 from mmcrack.models.backbones import HrSegNet
 from mmcrack.models.backbones.hrsegnet import HrSegBlock
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 CONFIGS = {
     16: 'hrsegnet-b16_1xb32-100k_crackseg9k-400x400.py',
     32: 'hrsegnet-b32_1xb32-100k_crackseg9k-400x400.py',

@@ -1,9 +1,8 @@
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
+from helpers import REPO_ROOT, assert_gradients_reach_every_parameter
 from mmengine import Config
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
@@ -17,7 +16,6 @@ from mmcrack.utils.complexity import count_macs, count_params
 from mmcrack.utils.config_check import check_config_keys
 from mmcrack.utils.pretrained import drop_pretrained
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 CONFIG_DIR = REPO_ROOT / 'configs' / 'context_cracknet'
 CONFIG = CONFIG_DIR / 'context-cracknet_r50_1xb8-40k_crackseg9k-448x448.py'
 #: Table 7: 82.05 M parameters: ResNet50 without fc, the CAGM and the
@@ -194,8 +192,7 @@ def test_gradients_reach_every_parameter():
     labels = (torch.rand(2, 64, 64) > 0.9).long()
     losses = model.loss(torch.randn(2, 3, 64, 64), data_samples(labels))
     losses['decode.loss_bce_dice'].backward()
-    for name, param in model.named_parameters():
-        assert param.grad is not None and param.grad.abs().sum() > 0, name
+    assert_gradients_reach_every_parameter(model)
 
 
 def test_short_training_lowers_the_loss(cracksc_crops, train_steps):

@@ -1,8 +1,7 @@
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
+from helpers import REPO_ROOT, assert_gradients_reach_every_parameter
 from mmengine import Config
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
@@ -15,7 +14,6 @@ from mmcrack.utils.complexity import count_macs, count_params
 from mmcrack.utils.config_check import check_config_keys
 from mmcrack.utils.pretrained import drop_pretrained
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 CONFIG_DIR = REPO_ROOT / 'configs' / 'crackseg'
 CONFIGS = {
     depth: CONFIG_DIR / f'crackseg_r{depth}-d16_1xb8-20k_crackseg9k-256x256.py'
@@ -140,8 +138,7 @@ def test_gradients_reach_every_parameter():
     labels = (torch.rand(2, 64, 64) > 0.9).long()
     losses = model.loss(torch.randn(2, 3, 64, 64), data_samples(labels))
     losses['decode.loss_ce'].backward()
-    for name, param in model.named_parameters():
-        assert param.grad is not None and param.grad.abs().sum() > 0, name
+    assert_gradients_reach_every_parameter(model)
 
 
 def test_short_training_lowers_the_loss(cracksc_crops, train_steps):

@@ -3,6 +3,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import assert_gradients_reach_every_parameter
 
 from mmcrack.models.necks import CAGM
 from mmcrack.models.necks.cagm import LinformerSelfAttention
@@ -120,8 +121,7 @@ def test_resampled_projections_keep_their_mass():
 def test_gradients_reach_every_parameter(mode, grid):
     neck = small_cagm(mode=mode).train()
     neck(features(grid=grid))[2].square().mean().backward()
-    for name, param in neck.named_parameters():
-        assert param.grad is not None and param.grad.abs().sum() > 0, name
+    assert_gradients_reach_every_parameter(neck)
 
 
 def test_dropout_as_the_official_block():

@@ -1,6 +1,7 @@
 import pytest
 import torch
 import torch.nn as nn
+from helpers import assert_gradients_reach_every_parameter
 
 from mmcrack.models.necks import MultiscaleDilatedConv
 
@@ -72,8 +73,7 @@ def test_other_resolutions_are_resized_to_the_first_input():
 def test_gradients_reach_every_parameter():
     module = small_module().train()
     module(features())[5].square().mean().backward()
-    for name, param in module.named_parameters():
-        assert param.grad is not None and param.grad.abs().sum() > 0, name
+    assert_gradients_reach_every_parameter(module)
 
 
 def test_default_parameters():

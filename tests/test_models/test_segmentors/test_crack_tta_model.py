@@ -1,10 +1,9 @@
 """CrackTTAModel: views merged by their mean probability, for two-channel
 and one-channel segmentors, with the merged probability kept; and every
 model config's tta_pipeline: its test pipeline plus the flips."""
-from pathlib import Path
-
 import pytest
 import torch
+from helpers import REPO_ROOT
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.structures import PixelData
@@ -14,7 +13,6 @@ from mmseg.structures import SegDataSample
 
 from mmcrack.models.segmentors import CrackTTAModel
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 RUNTIME = Config.fromfile(REPO_ROOT / 'configs/_base_/default_runtime.py')
 HRSEGNET = Config.fromfile(REPO_ROOT / 'configs/_base_/models/hrsegnet.py')
 

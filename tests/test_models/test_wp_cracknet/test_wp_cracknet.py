@@ -1,11 +1,11 @@
 import copy
-from pathlib import Path
 from types import SimpleNamespace
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from helpers import REPO_ROOT
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapperDict, build_optim_wrapper
@@ -18,7 +18,6 @@ from mmcrack.engine.hooks import (BalancedLearningHook,
 from mmcrack.models.wp_cracknet import WPCrackNet
 from mmcrack.utils.complexity import count_params, profile_call
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 
 #: Inference path at any input size (parameters do not depend on it): two
 #: ResNet38d encoders up to their first b5 block (2 x 38,980,928), PAAM
