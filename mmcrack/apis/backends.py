@@ -46,7 +46,7 @@ from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
 from mmcrack.datasets import CrackDataset
-from mmcrack.utils.constants import LABEL_TRANSFORMS
+from mmcrack.utils.constants import CRACK, LABEL_TRANSFORMS
 from .model_loading import init_model
 
 
@@ -193,12 +193,13 @@ class CrackBackend:
 
     @property
     def crack_index(self) -> int:
-        """Index of the crack class: ``'crack'`` in the classes, else 1."""
+        """Index of the crack class: ``'crack'`` in the classes, else
+        :data:`~mmcrack.utils.constants.CRACK` of a two-class model."""
         classes = list(self.dataset_meta['classes'])
         if 'crack' in classes:
             return classes.index('crack')
         if len(classes) == 2:
-            return 1
+            return CRACK
         raise ValueError(
             f'No class named "crack" among the model classes {classes}.')
 
