@@ -50,8 +50,12 @@ class CECCMLoss(BaseCrackLoss):
     whole batch and gives up on the enhancement for the *whole batch* as
     soon as any channel sums to ~0, which the road channel of every crack
     image (zeroed by the image label) always does, so the official CECCM
-    never centre-enhances and is a plain L1 between the CAMs. Here only the
-    crack CAMs are compared and the test is per sample.
+    never centre-enhances and is a plain L1 between the CAMs; and it
+    averages that L1 over both channels, one of them the road channel that
+    the image label zeroes, so the stated ``lambda_cec = 0.5`` weighs the
+    crack CAMs by 0.25 in effect. Here only the crack CAMs are compared, so
+    the paper's weight is the weight they get, and the test is per
+    sample.
 
     Args:
         sigma (float): Spread of the Gaussian in normalised coordinates.

@@ -81,8 +81,10 @@ class WPCrackNet(BaseSegmentor):
     Steps 1-2 use crack images only for the reconstruction and CECCM terms
     (the official ``mask_crack``); the BCE terms use every image. The
     reconstruction target is the normalised input image. Modes follow the
-    official code: the frozen encoder runs in eval mode (no dropout); for
-    the pseudo labels the classifier runs in eval mode as well.
+    official code: the frozen encoder of steps 1-2 runs in eval mode (no
+    dropout); for the pseudo labels of step 3 the classifier runs in train
+    mode, so its dropout is active (its BatchNorms stay frozen,
+    ``norm_eval``), as the official code makes them.
 
     Inference (:meth:`predict`, ``mode='tensor'``) runs only the two
     encoders up to their first ``b5`` block, PAAM and the detector, and
@@ -435,8 +437,10 @@ class WPCrackNet(BaseSegmentor):
         log_vars.update(cls_log)
         log_vars['loss_cls'] = log_vars.pop('loss')
 
-        # 3. Detector step on CRF pseudo labels of crack images (Eq. (22)).
-        self.classifier.eval()
+        # 3. Detector step on CRF pseudo labels of crack images (Eq. (22)),
+        # from the classifier in train mode (dropout on), as the official
+        # code makes them.
+        self.classifier.train()
         self.detector.train()
         with torch.no_grad():
             cls_logits, cam_cls, cls_feats = self._cams(

@@ -168,11 +168,23 @@ def test_one_iteration_updates_each_sub_module_in_its_own_step(cracksc_dir):
 
         wrapper.update_params = update_params
 
+    # Which encoder makes CAMs in which mode: the frozen one in eval mode,
+    # the classifier for the pseudo labels (the third call) in train mode
+    # (dropout on), as the official code.
+    cams = model._cams
+    modes = []
+
+    def recording_cams(encoder, *args):
+        modes.append((encoder is model.classifier, encoder.training))
+        return cams(encoder, *args)
+
+    model._cams = recording_cams
     inputs, labels, _ = real_crops(cracksc_dir)
     samples = [SegDataSample(metainfo=dict(img_label=lb)) for lb in labels]
     log_vars = model.train_step(
         dict(inputs=inputs, data_samples=samples), optim_wrapper)
 
+    assert modes[0] == (True, False) and modes[-1] == (True, True)
     assert order == ['reconstructor', 'classifier', 'detector']
     assert log_vars['det_num_pseudo'] > 0
     for key in ('loss_rec', 'loss_rec_crack', 'loss_rec_road',
