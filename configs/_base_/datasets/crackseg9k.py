@@ -1,6 +1,10 @@
 # CrackSeg9k: 9,255 images of 400x400; HrSegNet trains on 400x400 crops.
 # Prepare it with
 #   python tools/dataset_converters/crackseg9k.py SRC data/crackseg9k
+# which splits it as the HrSegNet authors do (their official lists: 8,751
+# aligned pairs, 6,951 train / 900 val / 900 test). Validation and testing
+# read splits/val.txt; the paper's test set is
+#   --cfg-options test_dataloader.dataset.ann_file=splits/test.txt
 dataset_type = 'CrackDataset'
 data_root = 'data/crackseg9k'
 crop_size = (400, 400)
