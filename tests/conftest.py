@@ -1,7 +1,8 @@
 """Shared fixtures: the real crack data beside the repository, short training
 on it, checkpoints of configs' models, and one torch thread for the modules
 that ask for it; glibc's malloc tuned as for training; the tools/ scripts
-as modules or commands."""
+as modules or commands; the ``slow`` and ``needs_data`` markers (setup.cfg)
+set from the fixtures a test uses."""
 import importlib.util
 import os
 import subprocess
@@ -13,6 +14,7 @@ from typing import Callable, List, Tuple, Union
 import numpy as np
 import pytest
 import torch
+from helpers import REPO_ROOT
 from mmengine.config import Config
 from mmengine.dataset import BaseDataset, pseudo_collate
 from mmengine.model import BaseModel
@@ -30,8 +32,30 @@ init_default_scope('mmseg')
 # Reuse freed tensor memory, as tools/train.py does (faster CPU steps).
 tune_glibc_malloc()
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT / '..' / 'shared' / 'data'
+
+
+#: Fixtures that read the real crack data (``exported``, of
+#: tests/test_deploy, exports on CFD photos): their tests are
+#: ``needs_data``. Tests that read it otherwise carry the marker themselves.
+DATA_FIXTURES = frozenset(
+    {'cracksc_dir', 'cfd_dir', 'cfd_weak_128', 'exported'})
+#: Fixtures that train models, export them (``exported``, of
+#: tests/test_deploy) or run tools/ scripts in new processes: their tests
+#: are ``slow``. Tests that do so otherwise carry the marker themselves.
+SLOW_FIXTURES = frozenset(
+    {'train_steps', 'run_tool', 'cfd_weak_128', 'exported'})
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Mark the tests that use :data:`DATA_FIXTURES` ``needs_data`` and
+    those that use :data:`SLOW_FIXTURES` ``slow``."""
+    for item in items:
+        used = set(getattr(item, 'fixturenames', ()))
+        if used & DATA_FIXTURES:
+            item.add_marker(pytest.mark.needs_data)
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 def shared_data_dir(name: str) -> Path:

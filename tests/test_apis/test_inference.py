@@ -378,6 +378,7 @@ def _touch(root, *names):
     return root
 
 
+@pytest.mark.slow
 def test_context_cracknet_slides_over_large_photos(random_checkpoint):
     """The large-photo config keeps the photo's resolution and slides
     448x448 windows; on one full window it gives what the paper's config
@@ -401,6 +402,7 @@ def test_context_cracknet_slides_over_large_photos(random_checkpoint):
         large(window).prob, paper(window).prob, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_wp_cracknet_slides_over_its_encode_decode(random_checkpoint):
     """WPCrackNet infers on whole images only; the PyTorch backend slides
     mmseg's windows over its encode_decode, so large photos need no
@@ -422,6 +424,7 @@ def test_wp_cracknet_slides_over_its_encode_decode(random_checkpoint):
     assert np.abs(pred.prob - whole.prob).max() > 1e-4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config', [
     'hrsegnet/hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py',
     'context_cracknet/context-cracknet_r50_1xb8-40k_cfd-448x448.py',

@@ -59,6 +59,7 @@ def test_results_reproduce(entry, run_tool, cfd_dir, cracksc_dir, tmp_path):
                 result['Metrics'][key], abs=0.5), (prefix, key)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('entry', SHIPPED, ids=lambda e: e.name)
 def test_mmseg_inferencer_agrees_with_infer(entry, load_tool, cfd_dir,
                                             tmp_path, capsys):

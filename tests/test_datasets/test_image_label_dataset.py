@@ -28,6 +28,7 @@ def weak_cracksc(tmp_path_factory):
     return out
 
 
+@pytest.mark.needs_data
 def test_folders_give_image_labels(weak_cracksc):
     dataset = ImageLabelDataset(
         data_root=str(weak_cracksc), pipeline=PIPELINE)
@@ -44,6 +45,7 @@ def test_folders_give_image_labels(weak_cracksc):
     assert dataset.metainfo['classes'] == ('background', 'crack')
 
 
+@pytest.mark.needs_data
 def test_list_file_and_pixel_masks_where_they_exist(weak_cracksc):
     dataset = ImageLabelDataset(
         data_root=str(weak_cracksc),

@@ -28,6 +28,7 @@ def tool(load_tool):
     return load_tool('analysis_tools/get_flops.py')
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config', sorted(EXPECTED))
 def test_hrsegnet_params_and_macs(tool, capsys, config):
     params, params_infer, macs, macs_text, params_text, infer_text = (
@@ -41,6 +42,7 @@ def test_hrsegnet_params_and_macs(tool, capsys, config):
     assert result == dict(params=params, params_infer=params_infer, macs=macs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('config, shape, printed', [
     ('context_cracknet/context-cracknet_r50_1xb8-40k_crackseg9k-448x448.py',
      '448', ('MACs: 121.873 G', 'Params: 82.0506 M\n')),
@@ -88,6 +90,7 @@ def test_counting_rules():
     assert count_params(model) == sum(p.numel() for p in model.parameters())
 
 
+@pytest.mark.slow
 def test_every_hrsegnet_config_builds(tool):
     """All HrSegNet configs, balanced-learning ones included, load and build
     (with their custom imports)."""

@@ -109,6 +109,7 @@ def randomized(model):
     return model.eval()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('base', [16, 32])
 def test_round_trip_gives_identical_outputs(tool, tmp_path, capsys, base):
     model = randomized(build_model(base))

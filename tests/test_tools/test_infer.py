@@ -69,6 +69,7 @@ def test_help_explains_every_argument(tool, capsys):
         assert arg in out
 
 
+@pytest.mark.slow
 def test_infer_folder_video_and_large_photo(tool, checkpoint, tmp_path,
                                             cracksc_dir, capsys):
     inputs = make_inputs(tmp_path / 'inputs', cracksc_dir)
@@ -212,6 +213,7 @@ def test_window_video_and_measurement_flags(tool, checkpoint, tmp_path,
     assert mask.shape == (1200, 1600)
 
 
+@pytest.mark.slow
 def test_context_cracknet_large_photos_config(tool, tmp_path, cfd_dir,
                                               random_checkpoint, capsys):
     """The docs' Context-CrackNet command for large photos: a checkpoint

@@ -264,6 +264,7 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2))
 FROM_SCRATCH = 'model = dict(backbone=dict(init_cfg=None))'
 
 
+@pytest.mark.slow
 def test_crackseg_config_trains_with_adam(tmp_path, cfd_dir):
     checkpoint, _ = train_and_test_family_config(
         tmp_path, 'configs/crackseg/crackseg_r50-d16_1xb8-20k_cfd-256x256.py',
@@ -272,6 +273,7 @@ def test_crackseg_config_trains_with_adam(tmp_path, cfd_dir):
     assert {'exp_avg', 'exp_avg_sq'} <= set(state)  # Adam's moments
 
 
+@pytest.mark.slow
 def test_context_cracknet_plateau_scheduler_reads_the_val_ods(
         tmp_path, cfd_dir):
     checkpoint, scalars = train_and_test_family_config(
@@ -318,6 +320,7 @@ def test_wp_cracknet_trains_from_image_labels(tmp_path, cfd_dir,
     assert (tmp_path / 'curves.png').is_file()
 
 
+@pytest.mark.slow
 def test_test_tool_needs_no_training_data(tmp_path, cfd_dir,
                                           random_checkpoint):
     """tools/test.py --show-dir with WP-CrackNet's config before its
@@ -346,6 +349,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_dist_train_and_test_two_processes(tmp_path, cracksc_dir):
     config = tiny_config(tmp_path, cracksc_dir, max_iters=2)
     work_dir = tmp_path / 'work'

@@ -101,6 +101,7 @@ def test_cpu_distributed(monkeypatch):
         torch_dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_process_group_shutdown(tmp_path):
     """At exit the group is destroyed and gloo's threads are joined, even
     while a DDP model in a reference cycle (as a finished Runner's) still
@@ -299,6 +300,7 @@ def test_mmcv_ops_standin_module():
     assert not hasattr(module, '__file__')
 
 
+@pytest.mark.slow
 def test_mmseg_imports_before_mmcrack():
     """As a user's script or mmseg's tools/train.py would: mmseg first."""
     proc = _python('import mmseg.apis, mmseg.models, mmcrack, mmcv._ext as e;'
@@ -309,6 +311,7 @@ def test_mmseg_imports_before_mmcrack():
     assert proc.stdout.split()[-1] == expected
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_mmcv_kind() == 'full', reason='mmcv-lite only')
 def test_mmseg_fails_without_the_standin():
     # The reason for mmcv_ops_standin: mmseg 1.2.2 imports mmcv.ops.

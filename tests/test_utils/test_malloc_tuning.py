@@ -32,6 +32,7 @@ def minor_faults(mode):
     return int(out.split()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     platform.libc_ver()[0] != 'glibc', reason='mallopt is glibc only')
 def test_tuning_keeps_freed_buffers_in_the_heap():

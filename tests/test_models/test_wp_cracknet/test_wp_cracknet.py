@@ -212,6 +212,7 @@ def test_one_iteration_updates_each_sub_module_in_its_own_step(cracksc_dir):
     assert model.training and not model.classifier['backbone'].bn7.training
 
 
+@pytest.mark.slow
 def test_short_training_lowers_each_steps_loss(cfd_dir):
     """12 iterations of the docs' CPU-sized config on one batch of real
     128x128 CFD crops: the classifier's and the reconstructor's image-label
@@ -316,6 +317,7 @@ def test_image_labels_and_denormalised_images():
                           image[0].flip(0).permute(1, 2, 0).numpy())
 
 
+@pytest.mark.slow
 def test_exports_to_onnx(tmp_path):
     ort = pytest.importorskip('onnxruntime')
     model = tiny_model().eval()

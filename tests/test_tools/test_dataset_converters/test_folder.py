@@ -258,6 +258,7 @@ def test_help_explains_every_argument(folder, capsys):
     assert 'select_split' in text and '0/255' in text
 
 
+@pytest.mark.slow
 def test_command_line(tmp_path, cracksc_dir, real_pairs, copy_image,
                       save_mask):
     """The script runs as a program and prints its summary. (Bad input
