@@ -1,15 +1,13 @@
-"""tools/benchmark.py smoke test: a tiny input, two runs, the report keys.
+"""tools/benchmark.py, the command line of mmcrack.benchmark (tested in
+tests/test_benchmark): a tiny input, two runs, the report and the table.
 
 No timing is asserted: the numbers depend on the machine and its load."""
-import argparse
 import json
 
 import pytest
 from helpers import REPO_ROOT
-import torch
-from mmengine.config import Config
 
-from mmcrack.utils.complexity import profile_call
+from mmcrack.benchmark import GEMM_SIZES, gemm_name
 
 CONFIG = ('configs/hrsegnet/'
           'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
@@ -50,51 +48,11 @@ def test_benchmark_report(tmp_path, cfd_dir, random_checkpoint, run_tool):
     table = (out_dir / 'benchmark.md').read_text()
     assert '| BiSeNetV2 | onnxruntime |' in table
     assert 'x hrsegnet-b16' in table
-
-
-#: The docs' parameter counts (M, inference path, 2 classes) of the
-#: comparison models of --compare.
-COMPARE_PARAMS = {
-    'BiSeNetV2': 3.341,
-    'STDC1': 8.271,
-    'DDRNet-23-slim': 5.695,  # 5.732 with DDRHead's training-only aux
-    'PSPNet-R18': 12.639,
-    'DeepLabV3+-R18': 12.318,
-    'UNet': 28.987,
-    'OCRNet-HRNetW18': 12.067,
-}
-
-
-def test_every_comparison_model_builds_and_runs(tool):
-    """--compare builds each of mmseg's real-time models with 2 classes and
-    no downloaded weights; their sizes are the docs'."""
-    assert set(tool.COMPARE_MODELS) == set(COMPARE_PARAMS)
-    x = torch.zeros(1, 3, 64, 64)
-    for name, params in COMPARE_PARAMS.items():
-        model = tool.Deployed(tool.build_model(tool.compare_config(name)))
-        result = profile_call(model, x)
-        assert round(result['params'] / 1e6, 3) == params, name
-        with torch.no_grad():
-            labels = model(x)
-        assert labels.shape[-2:] == (64, 64), name
-
-
-def test_training_measurement_on_an_image_level_set(tool, cfd_weak_128):
-    """--train-data with WP-CrackNet: the image-level set keeps its list
-    file (a pixel-labelled set's split rule would not apply)."""
-    cfg = Config.fromfile(
-        REPO_ROOT / 'configs' / 'wp_cracknet' /
-        'wp-cracknet_r38d-w8-scratch_1xb8-600_cfd-weak-128x128.py')
-    cfg.train_dataloader.num_workers = 0
-    cfg.train_dataloader.persistent_workers = False
-    args = argparse.Namespace(
-        train_data=str(cfd_weak_128),
-        train_batch=2,
-        train_iters=1,
-        train_warmup=0)
-    result = tool.measure_training(cfg, args)
-    assert result['iters'] == 1 and result['batch_size'] == 2
-    assert result['images_per_s'] > 0
+    # Each GEMM reference is named by the size it multiplies.
+    for row in report['gemm']:
+        size = GEMM_SIZES[row['backend']]
+        assert row['model'] == gemm_name(size) and row['macs'] == size**3
+        assert f'{row["backend"]} {row["model"]} ' in table
 
 
 def test_a_model_that_cannot_run_fails_the_command(tool, tmp_path, capsys):
@@ -114,25 +72,3 @@ def test_a_model_that_cannot_run_fails_the_command(tool, tmp_path, capsys):
     report = json.loads((tmp_path / 'benchmark.json').read_text())
     row, = report['results']
     assert 'was built for 448x448 inputs' in row['error']
-
-
-def test_pytorch_path_thresholds_one_channel_heads(tool):
-    """As the exported graph: argmax of two classes, the sigmoid over the
-    decode head's threshold for one channel (an argmax would be all 0)."""
-    import torch
-    from types import SimpleNamespace
-    logits = torch.tensor([[[[-2.0, -0.5], [0.0, 3.0]]]])
-
-    class Segmentor(torch.nn.Module):
-        decode_head = SimpleNamespace(threshold=0.3)
-
-        def encode_decode(self, x, metas):
-            return self.out
-
-    segmentor = Segmentor()
-    segmentor.out = logits
-    labels = tool.Deployed(segmentor)(torch.zeros(1, 3, 2, 2))
-    assert labels.tolist() == [[[[0, 1], [1, 1]]]]  # sigmoid(-0.5) = 0.38
-    segmentor.out = torch.cat([logits, -logits], dim=1)
-    assert tool.Deployed(segmentor)(
-        torch.zeros(1, 3, 2, 2)).tolist() == [[[[1, 1], [0, 0]]]]
