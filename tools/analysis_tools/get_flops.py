@@ -17,10 +17,8 @@ from typing import Optional, Sequence
 
 import torch
 from mmengine import Config
-from mmengine.model import revert_sync_batchnorm
-from mmengine.registry import init_default_scope
-from mmseg.registry import MODELS
 
+from mmcrack.apis import init_model
 from mmcrack.utils.complexity import count_params, profile_call
 from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_shape_arg,
                                       load_model_config)
@@ -38,7 +36,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def get_complexity(cfg: Config, shape: Sequence[int]) -> dict:
-    """Build ``cfg.model`` and count its parameters and MACs.
+    """Build ``cfg.model`` for inference (:func:`~mmcrack.apis.init_model`)
+    and count its parameters and MACs.
 
     Args:
         cfg (Config): A config with a segmentor ``model``.
@@ -49,9 +48,7 @@ def get_complexity(cfg: Config, shape: Sequence[int]) -> dict:
         modules that run at inference) and ``macs`` (one 1x3xHxW image, in
         test mode).
     """
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = revert_sync_batchnorm(MODELS.build(cfg.model))
-    model.eval()
+    model = init_model(cfg)
     # mode='tensor' runs what inference runs (backbone and decode head).
     result = profile_call(model, torch.zeros(1, 3, *shape), mode='tensor')
     return dict(
