@@ -1,12 +1,9 @@
 """The paper-schedule configs say what their papers train: Context-CrackNet's
 batch 32 for up to 1000 epochs with plateau halving and early stopping."""
-from pathlib import Path
-
+from helpers import REPO_ROOT
 from mmengine.registry import HOOKS
 
 from mmcrack.utils.tool_utils import load_model_config
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_context_cracknet_paper_schedule():

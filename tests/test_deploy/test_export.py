@@ -1,12 +1,12 @@
 """Every model family exports with mmdeploy and runs in ONNX Runtime with
 PyTorch's outputs, on real crack photos (CFD, 480 x 320)."""
 import copy
-from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
 import torch
+from helpers import REPO_ROOT
 
 from mmcrack.deploy.export import prepare_model_config, static_input_shape
 from mmcrack.deploy.exported_graph import ExportedGraph
@@ -126,7 +126,7 @@ def test_prepare_model_config_adds_the_static_resize():
 ])
 def test_deploy_configs(deploy_cfg, shape):
     from mmengine.config import Config
-    deploy_dir = Path(__file__).resolve().parents[2] / 'configs' / 'deploy'
+    deploy_dir = REPO_ROOT / 'configs' / 'deploy'
     cfg = Config.fromfile(str(deploy_dir / deploy_cfg))
     assert static_input_shape(cfg) == shape
     assert cfg.onnx_config.opset_version == 17

@@ -1,15 +1,14 @@
 """mmcrack.deploy.exported_graph: what the exported graph computes."""
-from pathlib import Path
-
 import pytest
 import torch
 import torch.nn as nn
+from helpers import REPO_ROOT
 
 from mmcrack.apis import init_model
 from mmcrack.deploy.exported_graph import (ExportedGraph, decode_threshold,
                                            exported_outputs)
 
-CONFIG = (Path(__file__).resolve().parents[2] / 'configs' / 'hrsegnet' /
+CONFIG = (REPO_ROOT / 'configs' / 'hrsegnet' /
           'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')
 LOGITS = torch.tensor([[[[-2.0, -0.5], [0.0, 3.0]]]])
 

@@ -1,11 +1,11 @@
 import math
 import multiprocessing
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch.nn as nn
+from helpers import REPO_ROOT
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.runner import Runner
@@ -16,7 +16,7 @@ from mmcrack.engine.hooks import (BalancedLearningHook,
                                   precision_recall_factor)
 from mmcrack.models.losses import BalancedCrossEntropyLoss
 
-BALANCED_CONFIGS = Path(__file__).resolve().parents[2] / 'configs' / 'balanced'
+BALANCED_CONFIGS = REPO_ROOT / 'configs' / 'balanced'
 
 pytestmark = pytest.mark.usefixtures('one_thread')
 

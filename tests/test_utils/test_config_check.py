@@ -1,6 +1,5 @@
-from pathlib import Path
-
 import pytest
+from helpers import REPO_ROOT
 from mmengine.config import Config
 
 from mmcrack.utils.config_check import (ConfigError, check_config,
@@ -26,8 +25,8 @@ def test_real_and_conventional_keys_pass():
                 my_own_variable=1)))
 
 
-REPO_CONFIG = Path(__file__).resolve().parents[2] / 'configs' / 'balanced' / \
-    'hrsegnet-b16-balanced-dice_1xb8-3k_cfd-256x256.py'
+REPO_CONFIG = (REPO_ROOT / 'configs' / 'balanced' /
+               'hrsegnet-b16-balanced-dice_1xb8-3k_cfd-256x256.py')
 
 
 def repo_config(**options):

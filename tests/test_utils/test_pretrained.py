@@ -1,9 +1,8 @@
 """The paper configs' pretrained weights: where they come from, loading
 them by address and from a file, and the message when they cannot be had."""
-from pathlib import Path
-
 import pytest
 import torch
+from helpers import REPO_ROOT
 from mmengine.config import Config
 
 from mmcrack.models.backbones import ResNetWithStem
@@ -12,7 +11,7 @@ from mmcrack.utils.pretrained import (RESNET38D_IMAGENET, TORCHVISION_RESNET,
                                       check_pretrained, drop_pretrained,
                                       pretrained_sources)
 
-CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
+CONFIGS = REPO_ROOT / 'configs'
 
 
 @pytest.mark.parametrize('config,key,checkpoint', [

@@ -1,10 +1,9 @@
 """EvaluateAtInputSize: Context-CrackNet's evaluation at 448x448 (image and
 mask resized) as the paper configs' test pipeline, full resolution as the
 option, and inference/export leave it out."""
-from pathlib import Path
-
 import numpy as np
 import pytest
+from helpers import REPO_ROOT
 from mmengine.config import Config
 from mmengine.dataset import Compose
 
@@ -12,7 +11,6 @@ from mmcrack.apis.backends import array_test_pipeline
 from mmcrack.apis.evaluation import evaluate_inferencer
 from mmcrack.datasets.transforms import EvaluateAtInputSize
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
 CONFIG = str(REPO_ROOT / 'configs' / 'context_cracknet' /
              'context-cracknet_r50_1xb8-40k_cfd-448x448.py')
 

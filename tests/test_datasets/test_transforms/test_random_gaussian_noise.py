@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from helpers import REPO_ROOT
 from mmseg.registry import TRANSFORMS
 
 from mmcrack.datasets.transforms import RandomGaussianNoise
@@ -60,11 +61,8 @@ def test_std_range_as_albumentations_2():
 
 
 def test_context_cracknet_config_uses_the_official_noise():
-    from pathlib import Path
-
     from mmengine.config import Config
-    config = (Path(__file__).resolve().parents[3] / 'configs' /
-              'context_cracknet' /
+    config = (REPO_ROOT / 'configs' / 'context_cracknet' /
               'context-cracknet_r50_1xb8-40k_cfd-448x448.py')
     noise, = [t for t in Config.fromfile(config).train_pipeline
               if t['type'] == 'RandomGaussianNoise']

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import REPO_ROOT
 from PIL import Image
 
 from mmcrack.datasets import CrackDataError
@@ -266,8 +267,7 @@ def test_command_line(tmp_path, cracksc_dir, real_pairs, copy_image,
     without traceback, see test_overwrite_guard.)"""
     pairs = real_pairs(cracksc_dir, 5)
     img_dir, ann_dir = make_source(tmp_path, pairs, copy_image, save_mask)
-    script = Path(__file__).resolve().parents[3] / 'tools' / \
-        'dataset_converters' / 'folder.py'
+    script = REPO_ROOT / 'tools' / 'dataset_converters' / 'folder.py'
     out = tmp_path / 'out'
     done = subprocess.run(
         [sys.executable,
