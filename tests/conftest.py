@@ -33,6 +33,12 @@ init_default_scope('mmseg')
 tune_glibc_malloc()
 
 SHARED_DATA = REPO_ROOT / '..' / 'shared' / 'data'
+# TensorRT 10's operator matrix, where a copy lies beside the checkout
+# (mmcrack.deploy.trt_support reads it from this variable only).
+_TRT_MATRIX = (REPO_ROOT / '..' / 'shared' / 'reference' /
+               'tensorrt10-onnx-operators.md').resolve()
+if _TRT_MATRIX.is_file():
+    os.environ.setdefault('MMCRACK_TRT_MATRIX', str(_TRT_MATRIX))
 
 
 #: Fixtures that read the real crack data (``exported``, of

@@ -24,7 +24,9 @@ reported and skipped; the summary lists them. Existing outputs are never
 overwritten without --overwrite.
 
 The model is a name of the model index (--list-models prints them) or a
-config with its checkpoint.
+config with its checkpoint. The loop is
+``mmcrack.apis.folder_inference.infer_inputs``; this script parses the
+arguments and prints the summary.
 
 Examples:
     python tools/infer.py --list-models
@@ -35,39 +37,21 @@ Examples:
         --out work_dirs/infer/survey --mm-per-pixel 0.5
 """
 import argparse
-import json
-import os
-import os.path as osp
 import sys
-import time
-import warnings
-from collections import Counter
 from typing import Optional, Sequence
 
-import mmcv
-import numpy as np
 import torch
-from mmengine.structures import PixelData
-from mmengine.utils import ProgressBar
-from mmseg.structures import SegDataSample
 
 import mmcrack  # noqa: F401
-from mmcrack.apis import (BACKENDS, CrackInferencer, OutputLayout,
-                          UnreadableInputError, collect_inputs, count_frames,
-                          measure_cracks, read_frames, read_image,
-                          save_measurements)
-from mmcrack.apis.crack_geometry import (LTPP_BOUNDS, WIDTH_METHODS,
-                                         crack_geometry, geometry_to_geojson,
-                                         read_georeference)
-from mmcrack.apis.inference import DEFAULT_SLIDE_FACTOR, video_fps
-from mmcrack.apis.quantification import DEFAULT_MIN_AREA
-from mmcrack.apis.survey import save_survey, survey_row
+from mmcrack.apis import BACKENDS, CrackInferencer
+from mmcrack.apis.crack_geometry import LTPP_BOUNDS, WIDTH_METHODS
+from mmcrack.apis.folder_inference import (InferenceOutputs, InferenceRun,
+                                           check_outputs, infer_inputs)
+from mmcrack.apis.inference import DEFAULT_SLIDE_FACTOR
 from mmcrack.apis.model_index import format_model_table
+from mmcrack.apis.quantification import DEFAULT_MIN_AREA
 from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_model_args,
                                       parse_model_args)
-from mmcrack.visualization import CrackLocalVisualizer
-from mmcrack.visualization.survey_report import (draw_severity_overlay,
-                                                 write_report)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -235,69 +219,57 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-def save_prediction(paths: dict, image: np.ndarray, pred, visualizer,
-                    crack_index: int, name: str) -> None:
-    """Write the mask, probability and overlay of one image."""
-    mmcv.imwrite(pred.mask, paths['mask'])
-    prob8 = np.rint(np.clip(pred.prob, 0, 1) * 255).astype(np.uint8)
-    mmcv.imwrite(prob8, paths['prob'])
-    if 'npy' in paths:
-        np.save(paths['npy'], pred.prob)
-    sample = SegDataSample()
-    sample.pred_sem_seg = PixelData(data=(pred.mask * crack_index)[None])
-    visualizer.add_datasample(
-        name,
-        image[..., ::-1],
-        sample,
-        draw_gt=False,
-        out_file=paths['overlay'])
-
-
-def save_geojson(mask: np.ndarray, image: np.ndarray, item,
-                 frame: Optional[int], time_s: Optional[float], paths: dict,
-                 args: argparse.Namespace) -> dict:
-    """Write the crack geometry of one image as GeoJSON (and, with
-    --report, its severity overlay); return its ``survey`` row, its
-    branches' mean widths (``survey_widths``, mm with a scale) and the
-    overlay (``report_overlay``, relative to --out)."""
-    geometry = crack_geometry(mask, args.min_area, args.mm_per_pixel,
-                              args.width_method, args.severity_bounds)
-    transform, crs = ((None, None) if item.is_video else
-                      read_georeference(item.path))
-    collection = geometry_to_geojson(geometry, transform, crs)
-    collection['properties'] = dict(
-        source=item.rel,
-        frame=frame,
-        mm_per_pixel=args.mm_per_pixel,
-        severity_bounds_mm=list(args.severity_bounds),
-        severity=('assigned' if args.mm_per_pixel else
-                  'not assigned: no --mm-per-pixel'))
-    os.makedirs(osp.dirname(paths['geojson']), exist_ok=True)
-    with open(paths['geojson'], 'w') as f:
-        json.dump(collection, f)
-    scale = args.mm_per_pixel or 1.0
-    result = dict(
-        survey=survey_row(geometry, mask.shape, item.rel, frame, time_s),
-        survey_widths=[
-            b.width_px['mean'] * scale for b in geometry.branches
-            if np.isfinite(b.width_px['mean'])
-        ],
-        report_overlay=None)
-    if args.report:
-        mmcv.imwrite(draw_severity_overlay(image, geometry), paths['report'])
-        result['report_overlay'] = osp.relpath(paths['report'], args.out)
-    return result
-
-
-def frames_of(item, video_stride: int):
-    """``(frame index, time in s, BGR image)`` of an input file (None and
-    None for a photo; a time of None where the video gives no rate)."""
-    if item.is_video:
-        fps = video_fps(item.path)
-        for index, image in read_frames(item.path, video_stride):
-            yield index, (index / fps if fps else None), image
+def summary(run: InferenceRun, inferencer: CrackInferencer,
+            outputs: InferenceOutputs) -> str:
+    """What was written where, how the images ran, and what was skipped."""
+    layout, modes = run.layout, run.modes
+    per_image = run.seconds / run.predicted if run.predicted else 0.0
+    lines = [
+        f'Wrote {run.predicted} prediction(s) in {run.seconds:.1f} s '
+        f'({per_image:.2f} s each) to {run.out_dir}:',
+        '  masks/     crack masks, PNG, 0 = background, 1 = crack',
+        '  probs/     crack probability, PNG, round(p * 255)' +
+        (', and .npy float32' if outputs.save_prob_npy else ''),
+    ]
+    if inferencer.backend.outputs_labels:
+        lines.append(
+            '             (0 or 1 only: the model outputs labels, exported '
+            'with codebase_config.with_argmax=True; for probabilities, '
+            'export its logits with tools/deploy.py ... '
+            '--deploy-cfg-options codebase_config.with_argmax=False)')
+    lines.append(f'  overlays/  photos with crack pixels painted '
+                 f'({outputs.overlay_format})')
+    if outputs.report:
+        lines.append('  report.html  the survey report (report/: severity '
+                     'overlays)')
+    if outputs.survey:
+        lines.append('  cracks/    GeoJSON: crack branches and networks')
+        lines.append(f'  {layout.SURVEY_CSV}, {layout.SURVEY_JSON}: length '
+                     'and area by type and severity, per photo and total' +
+                     ('' if outputs.mm_per_pixel else
+                      ' (pixels, no severity: no --mm-per-pixel)'))
+    if outputs.measure:
+        lines.append(f'  {layout.CSV}, {layout.JSON}: {len(run.records)} '
+                     'row(s)')
+    slide = (f' (crop {inferencer.crop_size[0]}x{inferencer.crop_size[1]}, '
+             f'stride {inferencer.stride[0]}x{inferencer.stride[1]})')
+    lines.append(f'Inference: {modes["whole"]} whole-image, '
+                 f'{modes["slide"]} sliding-window' +
+                 (slide if modes['slide'] else '') +
+                 (f'; {modes["kept"]} kept from the interrupted run'
+                  if modes['kept'] else ''))
+    lines.append(f'Threshold: {inferencer.threshold:g} '
+                 f'({inferencer.threshold_source})')
+    if run.skipped:
+        lines.append(f'Skipped {len(run.skipped)} input(s):')
+        lines += [
+            f'  {s["source"]}' +
+            (f' frame {s["frame"]}' if s['frame'] is not None else '') +
+            f': {s["reason"]}' for s in run.skipped
+        ]
     else:
-        yield None, None, read_image(item.path)
+        lines.append('Skipped: none')
+    return '\n'.join(lines)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
@@ -305,23 +277,21 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     if args.list_models:
         print(format_model_table())
         return {}
-    # mmseg's resize warns on every odd feature size under align_corners.
-    warnings.filterwarnings(
-        'ignore', message='When align_corners=True', category=UserWarning)
-
-    items = collect_inputs(args.input)
-    layout = OutputLayout(args.out, '.' + args.overlay_format,
-                          args.save_prob_npy, args.measure, args.survey)
-    layout.check_names(items)
-    existing = layout.existing(items)
-    if existing and not (args.overwrite or args.resume):
-        raise FileExistsError(
-            f'{len(existing)} output file(s) already exist, e.g. '
-            f'{existing[0]}. Pass --resume to go on with an interrupted run, '
-            '--overwrite to replace them, or choose another --out.')
-    done = layout.completed() if args.resume else {}
-
     device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    outputs = InferenceOutputs(
+        overlay_format=args.overlay_format,
+        opacity=args.opacity,
+        save_prob_npy=args.save_prob_npy,
+        measure=args.measure,
+        survey=args.survey,
+        report=args.report,
+        mm_per_pixel=args.mm_per_pixel,
+        min_area=args.min_area,
+        width_method=args.width_method,
+        severity_bounds=tuple(args.severity_bounds),
+        video_stride=args.video_stride)
+    # Inputs and existing outputs are checked before the model loads.
+    check_outputs(args.input, args.out, outputs, args.overwrite, args.resume)
     inferencer = CrackInferencer(
         args.model,
         args.checkpoint,
@@ -335,168 +305,24 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         tta=args.tta,
         cfg_options=args.cfg_options,
         allow_partial=args.allow_partial)
-    visualizer = CrackLocalVisualizer(
-        name=f'mmcrack_infer_{time.time_ns()}', alpha=args.opacity)
-    visualizer.dataset_meta = inferencer.dataset_meta
-
-    # An unreadable video still counts one step (its skip).
-    total = sum(
-        max(count_frames(i.path, args.video_stride), 1) if i.is_video else 1
-        for i in items)
-    print(f'Running on {len(items)} input(s) from {args.input} '
-          f'({total} image(s) and video frame(s)) on {device}')
-    if done:
-        print(f'Resuming: {len(done)} image(s) and frame(s) of the earlier '
-              'run are kept')
-    progress = ProgressBar(total)
-    records, skipped, modes = [], [], Counter()
-    os.makedirs(args.out, exist_ok=True)
-    journal = open(layout.journal_path, 'a' if args.resume else 'w')
-    start = time.time()
-    for item in items:
-        written = 0
-        try:
-            for frame, time_s, image in frames_of(item, args.video_stride):
-                name = layout.name(item, frame)
-                if (item.rel, frame) in done:
-                    records.append(done[item.rel, frame])
-                    modes['kept'] += 1
-                    written += 1
-                    progress.update()
-                    continue
-                try:
-                    pred = inferencer(image)
-                except (MemoryError, torch.cuda.OutOfMemoryError) as err:
-                    skipped.append(
-                        dict(
-                            source=item.rel,
-                            frame=frame,
-                            reason=f'out of memory ({type(err).__name__}); '
-                            'try --slide or a smaller --crop-size'))
-                    progress.update()
-                    continue
-                save_prediction(
-                    layout.paths(name), image, pred, visualizer,
-                    inferencer.crack_index, name)
-                modes[pred.mode] += 1
-                record = dict(
-                    source=item.rel, frame=frame, time_s=time_s,
-                    mode=pred.mode)
-                if args.measure:
-                    record.update(
-                        measure_cracks(pred.mask, args.min_area,
-                                       args.mm_per_pixel))
-                if args.survey:
-                    record.update(
-                        save_geojson(pred.mask, image, item, frame, time_s,
-                                     layout.paths(name), args))
-                records.append(record)
-                journal.write(json.dumps(record) + '\n')
-                journal.flush()
-                written += 1
-                progress.update()
-        except UnreadableInputError as err:
-            skipped.append(dict(source=item.rel, frame=None, reason=str(err)))
-            progress.update()
-            continue
-        if item.is_video and written == 0:
-            skipped.append(
-                dict(
-                    source=item.rel,
-                    frame=None,
-                    reason='no frame could be read'))
-    journal.close()
-    seconds = time.time() - start
-    print()
-
-    if args.measure:
-        # Written under temporary names and moved into place together.
-        final = layout.measurement_paths()
-        staged = [f'{path}.part' for path in final]
-        save_measurements(
-            records,
-            *staged,
-            mm_per_pixel=args.mm_per_pixel,
-            min_area=args.min_area,
-            threshold=inferencer.threshold,
-            skipped=skipped)
-        for part, path in zip(staged, final):
-            os.replace(part, path)
-    if args.survey:
-        settings = dict(
-            mm_per_pixel=args.mm_per_pixel,
-            severity_bounds_mm=list(args.severity_bounds),
-            width_method=args.width_method)
-        totals = save_survey([r['survey'] for r in records],
-                             *layout.survey_paths(), **settings)
-    if args.report:
-        write_report(
-            layout.report_path, [r['survey'] for r in records],
-            totals, [r['report_overlay'] for r in records],
-            [w for r in records for w in r['survey_widths']],
-            dict(model=args.model, input=args.input, photos=len(records),
-                 skipped=len(skipped), threshold=inferencer.threshold,
-                 **settings))
-    os.remove(layout.journal_path)
-
-    out_dir = osp.abspath(args.out)
-    predicted = len(records) - modes['kept']
-    per_image = seconds / predicted if predicted else 0.0
-    lines = [
-        f'Wrote {predicted} prediction(s) in {seconds:.1f} s '
-        f'({per_image:.2f} s each) to {out_dir}:',
-        '  masks/     crack masks, PNG, 0 = background, 1 = crack',
-        '  probs/     crack probability, PNG, round(p * 255)' +
-        (', and .npy float32' if args.save_prob_npy else ''),
-    ]
-    if inferencer.backend.outputs_labels:
-        lines.append(
-            '             (0 or 1 only: the model outputs labels, exported '
-            'with codebase_config.with_argmax=True; for probabilities, '
-            'export its logits with tools/deploy.py ... '
-            '--deploy-cfg-options codebase_config.with_argmax=False)')
-    lines += [
-        f'  overlays/  photos with crack pixels painted '
-        f'({args.overlay_format})',
-    ]
-    if args.report:
-        lines.append('  report.html  the survey report (report/: severity '
-                     'overlays)')
-    if args.survey:
-        lines.append('  cracks/    GeoJSON: crack branches and networks')
-        lines.append(f'  {layout.SURVEY_CSV}, {layout.SURVEY_JSON}: length '
-                     'and area by type and severity, per photo and total' +
-                     ('' if args.mm_per_pixel else
-                      ' (pixels, no severity: no --mm-per-pixel)'))
-    if args.measure:
-        lines.append(f'  {layout.CSV}, {layout.JSON}: {len(records)} row(s)')
-    slide = (f' (crop {inferencer.crop_size[0]}x{inferencer.crop_size[1]}, '
-             f'stride {inferencer.stride[0]}x{inferencer.stride[1]})')
-    lines.append(f'Inference: {modes["whole"]} whole-image, '
-                 f'{modes["slide"]} sliding-window' +
-                 (slide if modes['slide'] else '') +
-                 (f'; {modes["kept"]} kept from the interrupted run'
-                  if modes['kept'] else ''))
-    lines.append(f'Threshold: {inferencer.threshold:g} '
-                 f'({inferencer.threshold_source})')
-    if skipped:
-        lines.append(f'Skipped {len(skipped)} input(s):')
-        lines += [
-            f'  {s["source"]}' +
-            (f' frame {s["frame"]}' if s['frame'] is not None else '') +
-            f': {s["reason"]}' for s in skipped
-        ]
-    else:
-        lines.append('Skipped: none')
-    print('\n'.join(lines))
+    print(f'Model {args.model} on {device}')
+    run = infer_inputs(
+        inferencer,
+        args.input,
+        args.out,
+        outputs,
+        overwrite=args.overwrite,
+        resume=args.resume,
+        run_info=dict(model=args.model, input=args.input))
+    print(summary(run, inferencer, outputs))
     sys.stdout.flush()
     return dict(
-        out_dir=out_dir,
-        written=len(records),
-        skipped=skipped,
-        modes=dict(modes),
-        seconds=seconds,
-        records=records)
+        out_dir=run.out_dir,
+        written=len(run.records),
+        skipped=run.skipped,
+        modes=dict(run.modes),
+        seconds=run.seconds,
+        records=run.records)
 
 
 if __name__ == '__main__':

@@ -18,7 +18,6 @@ import os
 import os.path as osp
 import time
 
-from mmengine.dist import barrier, is_main_process
 from mmengine.fileio import dump
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
@@ -26,9 +25,10 @@ from mmengine.runner import Runner
 
 import mmcrack  # noqa: F401
 from mmcrack.apis import (BACKENDS, CrackInferencer, format_model_table,
-                          load_model_checkpoint, read_checkpoint,
-                          resolve_model)
+                          load_model_checkpoint, resolve_model)
 from mmcrack.apis.evaluation import evaluate_inferencer
+from mmcrack.apis.model_loading import published_threshold
+from mmcrack.utils.compat import rewrite_test_metrics_file
 from mmcrack.utils.tool_utils import (add_model_args, add_runner_args,
                                       load_config, parse_model_args,
                                       parse_runner_args)
@@ -105,22 +105,6 @@ def trigger_visualization_hook(cfg, args):
     return cfg
 
 
-def rewrite_metrics_file(metrics: dict, path: str) -> None:
-    """Write ``metrics`` to ``path`` from the first process only.
-
-    mmengine 0.10.7's ``LoggerHook.after_test_epoch`` dumps the test
-    metrics to this file from every process: under ``dist_test.sh`` two
-    processes writing it at once can leave it torn (one's text, then the
-    other's longer tail; seen in CI). Once every process is done, the first
-    writes it again; the other keys mmengine adds (``data_time``, ``time``)
-    are dropped.
-    """
-    barrier()
-    if is_main_process():
-        dump(metrics, path)
-    barrier()
-
-
 def set_threshold(cfg, threshold: float) -> None:
     """Give every ``CrackMetric`` of the test evaluator ``threshold``."""
     metrics = cfg.test_evaluator
@@ -179,13 +163,10 @@ def main():
 
     # Loaded below, strictly, rather than by the Runner (load_from), which
     # runs on whatever part of the weights fits.
-    meta = read_checkpoint(args.checkpoint).get('meta') or {}
     cfg.load_from = None
     threshold = args.threshold
     if threshold is None:
-        threshold = meta.get('threshold')
-    if threshold is None and resolved.entry is not None:
-        threshold = resolved.entry.metadata.get('Threshold')
+        threshold = published_threshold(resolved)
     if threshold is not None:
         set_threshold(cfg, threshold)
 
@@ -221,7 +202,7 @@ def main():
     metrics = runner.test()
 
     metrics_file = osp.join(runner.log_dir, f'{runner.timestamp}.json')
-    rewrite_metrics_file(metrics, metrics_file)
+    rewrite_test_metrics_file(metrics, metrics_file)
     print_log(
         'Test metrics: ' + json.dumps(metrics, default=float) +
         f'\nMetrics saved to {osp.abspath(metrics_file)}',

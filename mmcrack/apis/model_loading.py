@@ -25,7 +25,7 @@ from mmseg.registry import MODELS
 
 from ..datasets import CrackDataset
 from ..utils.tool_utils import load_model_config
-from .model_index import resolve_model
+from .model_index import ResolvedModel, resolve_model
 
 #: Keys named in a mismatch error, per kind.
 MAX_KEYS_SHOWN = 5
@@ -141,6 +141,20 @@ def load_model_checkpoint(model: torch.nn.Module,
     }
     model.load_state_dict(fitting, strict=False)
     return checkpoint
+
+
+def published_threshold(resolved: ResolvedModel) -> Optional[float]:
+    """The decision threshold published with a model: its checkpoint's
+    ``meta.threshold``, else the ``Threshold`` of its index entry, else
+    None (also for a model without a checkpoint)."""
+    threshold = None
+    if resolved.checkpoint is not None and resolved.checkpoint.endswith(
+            ('.pth', '.pt')):
+        threshold = (read_checkpoint(resolved.checkpoint).get('meta')
+                     or {}).get('threshold')
+    if threshold is None and resolved.entry is not None:
+        threshold = resolved.entry.metadata.get('Threshold')
+    return None if threshold is None else float(threshold)
 
 
 def init_model(model: Union[str, Config],

@@ -1,24 +1,20 @@
-"""Export an mmseg segmentor to ONNX with mmdeploy, then tidy the graph.
+"""The parts of an export: the model config and checkpoint prepared for
+mmdeploy, the label map the graph computes, and the decision threshold in
+the graph or its metadata.
 
-:func:`export_onnx` is what ``tools/deploy.py``, the parity tests and
-``tools/benchmark.py`` share: mmdeploy's ``torch2onnx`` (its mmseg rewriters,
-``onnx_config`` and ``codebase_config`` of the deployment config) followed
-by :func:`~mmcrack.deploy.onnx_passes.optimize_onnx`, which leaves a graph
-of standard ONNX operators that ONNX Runtime and TensorRT 10 both take.
+:func:`~mmcrack.deploy.convert.deploy_model` puts them together;
+:func:`export_onnx` is its shortcut for an ONNX file alone (the parity tests
+and the benchmark).
 """
 import copy
-import os
-import os.path as osp
 from typing import Optional, Sequence, Union
 
 import numpy as np
 from mmengine.config import Config
 
-from .onnx_passes import optimize_onnx
+from ..utils.constants import LABEL_TRANSFORMS
 from .onnxruntime import THRESHOLD_IN_GRAPH_KEY, THRESHOLD_KEY
 
-#: Pipeline steps that need a ground-truth file; export has none.
-_LABEL_LOADERS = ('LoadAnnotations', )
 
 
 def labels_from_logits(seg_logits, threshold: float):
@@ -33,23 +29,6 @@ def labels_from_logits(seg_logits, threshold: float):
     if seg_logits.shape[1] == 1:
         return (seg_logits.sigmoid() > threshold).to(torch.int64)
     return seg_logits.argmax(dim=1, keepdim=True)
-
-
-def load_deploy_configs(deploy_cfg: Union[str, Config],
-                        model_cfg: Union[str, Config]):
-    """Load the deployment and model configs (paths or Config objects).
-
-    Returns:
-        tuple[Config, Config]: Copies, safe to modify.
-    """
-    configs = []
-    for cfg in (deploy_cfg, model_cfg):
-        if isinstance(cfg, (str, os.PathLike)):
-            cfg = Config.fromfile(str(cfg))
-        elif isinstance(cfg, dict) and not isinstance(cfg, Config):
-            cfg = Config(cfg)
-        configs.append(copy.deepcopy(cfg))
-    return tuple(configs)
 
 
 def static_input_shape(deploy_cfg: Config) -> Optional[Sequence[int]]:
@@ -86,7 +65,7 @@ def prepare_model_config(model_cfg: Config,
         ]
     pipeline = [
         step for step in cfg.test_pipeline
-        if step['type'] not in _LABEL_LOADERS
+        if step['type'] not in LABEL_TRANSFORMS
     ]
     if input_shape is not None and not any(step['type'] == 'Resize'
                                            for step in pipeline):
@@ -106,37 +85,35 @@ def export_onnx(deploy_cfg: Union[str, Config],
                 optimize: bool = True) -> str:
     """Export a segmentor to ``<work_dir>/<onnx_config.save_file>``.
 
-    Calls mmdeploy's ``torch2onnx`` in this process (``tools/deploy.py``
-    runs it in a spawned one instead) after :func:`prepare_model_config`,
-    then :func:`optimize_onnx`.
+    :func:`~mmcrack.deploy.convert.deploy_model` in this process, without
+    a TensorRT engine: the ONNX file of any deployment config.
 
     Args:
         deploy_cfg (str | Config): mmdeploy deployment config, e.g.
             ``configs/deploy/segmentation_onnxruntime_static-400x400.py``.
-        model_cfg (str | Config): The model config.
-        img (str | np.ndarray): A sample image (BGR array or path) that
-            mmdeploy runs the model on while tracing.
+        model_cfg (str | Config): The model config (or a model name).
+        img (str | np.ndarray): A sample image (BGR array or path), or a
+            list of them for a batch, that mmdeploy runs the model on while
+            tracing.
         work_dir (str): Output directory.
         checkpoint (str, optional): Model weights; random weights if None.
         device (str): Device the model is built on. Defaults to 'cpu'.
-        optimize (bool): Apply :func:`optimize_onnx`. Defaults to True.
+        optimize (bool): Apply :mod:`~mmcrack.deploy.onnx_passes`.
+            Defaults to True.
 
     Returns:
         str: Path of the ONNX file.
     """
-    from mmdeploy.apis import torch2onnx
-
-    from . import rewriters  # noqa: F401  (registers mmcrack's rewriter)
-    deploy_cfg, model_cfg = load_deploy_configs(deploy_cfg, model_cfg)
-    model_cfg = prepare_model_config(model_cfg, static_input_shape(deploy_cfg))
-    save_file = deploy_cfg.onnx_config.get('save_file', 'end2end.onnx')
-    os.makedirs(work_dir, exist_ok=True)
-    torch2onnx(img, work_dir, save_file, deploy_cfg, model_cfg, checkpoint,
-               device)
-    onnx_file = osp.join(work_dir, save_file)
-    if optimize:
-        optimize_onnx(onnx_file)
-    return onnx_file
+    from .convert import deploy_model
+    return deploy_model(
+        deploy_cfg,
+        model_cfg,
+        img,
+        work_dir,
+        checkpoint,
+        device=device,
+        optimize=optimize,
+        build_engine=False).onnx_file
 
 
 def threshold_checkpoint(checkpoint: str, threshold: float,

@@ -7,10 +7,12 @@ of TensorRT 10.0. :func:`load_support_matrix` parses that markdown file and
 :func:`check_onnx` walks a graph with it, so CI catches an unsupported
 operator, attribute or dtype before anyone builds an engine.
 
-The matrix is read where it lies, never copied into the repository:
-``$MMCRACK_TRT_MATRIX`` if set, else ``../shared/reference/
-tensorrt10-onnx-operators.md`` beside the repository root
-(:func:`default_matrix_path`); tests skip when it is absent.
+The matrix is read where it lies, never copied into the repository or the
+package: the file named by the environment variable ``MMCRACK_TRT_MATRIX``
+(:func:`default_matrix_path`) or given as an argument. Without either,
+:func:`load_support_matrix` raises :class:`MissingSupportMatrixError`,
+which says where to get the file; the tests point the variable at the copy
+beside the checkout and skip where there is none.
 
 Checked, per node (standard ``ai.onnx`` domain; any other domain needs a
 plugin and is reported):
@@ -44,9 +46,11 @@ from typing import Dict, List, NamedTuple, Optional, Set, Tuple
 
 from .onnx_passes import node_attributes
 
-#: Where the matrix lies beside a checkout, relative to the repo root.
-MATRIX_RELPATH = Path('..', 'shared', 'reference',
-                      'tensorrt10-onnx-operators.md')
+#: The environment variable that names the matrix file.
+MATRIX_ENV = 'MMCRACK_TRT_MATRIX'
+#: Where the matrix is published.
+MATRIX_URL = ('https://github.com/onnx/onnx-tensorrt/blob/release/10.0/'
+              'docs/operators.md')
 
 #: ONNX TensorProto data types by the names the matrix uses.
 _MATRIX_TYPE_NAMES = {
@@ -62,6 +66,10 @@ _MATRIX_TYPE_NAMES = {
     'INT4': 'INT4',
     'FLOAT8E4M3FN': 'FP8',
 }
+
+
+class MissingSupportMatrixError(FileNotFoundError):
+    """No operator matrix was given, or its file does not exist."""
 
 
 class OperatorSupport(NamedTuple):
@@ -80,12 +88,10 @@ class SupportMatrix(NamedTuple):
     path: str
 
 
-def default_matrix_path() -> Path:
-    """``$MMCRACK_TRT_MATRIX``, else the shared copy beside the repo."""
-    if os.environ.get('MMCRACK_TRT_MATRIX'):
-        return Path(os.environ['MMCRACK_TRT_MATRIX'])
-    repo_root = Path(__file__).resolve().parents[2]
-    return (repo_root / MATRIX_RELPATH).resolve()
+def default_matrix_path() -> Optional[Path]:
+    """The file named by ``$MMCRACK_TRT_MATRIX``, or None where unset."""
+    value = os.environ.get(MATRIX_ENV)
+    return Path(value) if value else None
 
 
 def _normalise_type(name: str) -> str:
@@ -105,11 +111,19 @@ def load_support_matrix(path: Optional[os.PathLike] = None) -> SupportMatrix:
             :func:`default_matrix_path`.
 
     Raises:
-        FileNotFoundError: If the file is absent.
+        MissingSupportMatrixError: No path given and the variable unset, or
+            the file absent; the message says where to get it.
         ValueError: If it lacks the operator table, the opset range or the
             data types.
     """
     path = Path(path) if path is not None else default_matrix_path()
+    if path is None or not path.is_file():
+        where = (f'{path} does not exist' if path is not None else
+                 f'{MATRIX_ENV} is not set')
+        raise MissingSupportMatrixError(
+            f'No TensorRT 10 operator matrix: {where}. Download '
+            f"onnx-tensorrt's operator matrix ({MATRIX_URL}, raw markdown) "
+            f'and set {MATRIX_ENV} to the file.')
     text = path.read_text(encoding='utf-8')
     opsets = re.search(r'opset (\d+) to opset (\d+)', text)
     types = re.search(r'supports the following ONNX data types: ([^\n]+)',

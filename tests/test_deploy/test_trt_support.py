@@ -4,16 +4,32 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from mmcrack.deploy.trt_support import (check_onnx, default_matrix_path,
+from mmcrack.deploy.trt_support import (MissingSupportMatrixError,
+                                        check_onnx, default_matrix_path,
                                         load_support_matrix)
 
 
 @pytest.fixture(scope='module')
 def matrix():
     path = default_matrix_path()
-    if not path.is_file():
+    if path is None or not path.is_file():
         pytest.skip(f'TensorRT 10 operator matrix {path} is not available')
     return load_support_matrix(path)
+
+
+def test_missing_matrix_says_where_to_get_it(tmp_path, monkeypatch):
+    """The package reads the matrix from the variable or an argument only,
+    never from a path beside a checkout."""
+    monkeypatch.delenv('MMCRACK_TRT_MATRIX', raising=False)
+    assert default_matrix_path() is None
+    with pytest.raises(MissingSupportMatrixError,
+                       match='MMCRACK_TRT_MATRIX is not set.*operators.md'):
+        load_support_matrix()
+    missing = tmp_path / 'operators.md'
+    monkeypatch.setenv('MMCRACK_TRT_MATRIX', str(missing))
+    with pytest.raises(MissingSupportMatrixError,
+                       match=f'{missing} does not exist'):
+        load_support_matrix()
 
 
 def make_model(nodes, inputs, outputs, initializers=(), opset=17):

@@ -292,53 +292,6 @@ def test_wrong_model_files_are_refused(tool, tmp_path, checkpoint, cfd_dir):
         tool.main([DEMO_CONFIG, checkpoint, photo, 'extra'])
 
 
-def test_interrupted_run_resumes(tool, tmp_path, checkpoint, cfd_dir,
-                                 monkeypatch):
-    """Killed after two of four photos: the journal keeps their records, a
-    rerun without --resume refuses, --resume predicts only the other two."""
-    photos = tmp_path / 'photos'
-    photos.mkdir()
-    for path in sorted((cfd_dir / 'images').glob('*.jpg'))[:4]:
-        (photos / path.name).symlink_to(path)
-    out = tmp_path / 'out'
-    save = tool.save_prediction
-    calls = []
-
-    def interrupted(*args):
-        if len(calls) == 2:
-            raise KeyboardInterrupt  # as SIGINT, or SIGTERM's default
-        calls.append(args[-1])
-        save(*args)
-
-    monkeypatch.setattr(tool, 'save_prediction', interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        tool.main([DEMO_CONFIG, checkpoint, str(photos), '--out', str(out)])
-    journal = out / 'measurements.partial.jsonl'
-    assert len(journal.read_text().splitlines()) == 2
-    assert not (out / 'measurements.csv').exists()
-    with pytest.raises(FileExistsError, match='--resume'):
-        tool.main([DEMO_CONFIG, checkpoint, str(photos), '--out', str(out)])
-
-    calls.clear()
-    monkeypatch.setattr(tool, 'save_prediction',
-                        lambda *args: calls.append(args[-1]) or save(*args))
-    result = tool.main([DEMO_CONFIG, checkpoint, str(photos), '--out',
-                        str(out), '--resume'])
-    assert sorted(calls) == sorted(p.stem for p in photos.iterdir())[2:]
-    assert result['written'] == 4 and result['modes']['kept'] == 2
-    assert not journal.exists()
-    with open(out / 'measurements.csv') as f:
-        rows = list(csv.DictReader(f))
-    assert sorted(r['source'] for r in rows) == sorted(
-        p.name for p in photos.iterdir())
-    assert len(list((out / 'masks').glob('*.png'))) == 4
-    # A finished run resumed again keeps everything.
-    calls.clear()
-    tool.main([DEMO_CONFIG, checkpoint, str(photos), '--out', str(out),
-               '--resume'])
-    assert calls == []
-
-
 def test_survey_geojson_and_totals(tool, tmp_path, checkpoint, cfd_dir):
     pytest.importorskip('rasterio')
     photos = tmp_path / 'photos'
