@@ -63,7 +63,9 @@ model = dict(
     loss_weights=dict(cls_crack=0.0, cls_road=0.0),
     ceccm=dict(loss_weight=0.0),
     # Flat early CAMs make all-crack CRF labels: keep labels under 20 %.
-    train_cfg=dict(max_pseudo_fraction=0.2))
+    train_cfg=dict(max_pseudo_fraction=0.2),
+    # The paper's CFD protocol with --cfg-options model.test_cfg.mode=grid.
+    test_cfg=dict(mode='whole', grid=(3, 3), patch_size=crop_size))
 adamw = dict(type='AdamW', lr=1e-3, weight_decay=0.01)
 optim_wrapper = dict(
     classifier=dict(optimizer=adamw, _delete_=True, type='OptimWrapper'),
@@ -82,15 +84,15 @@ train_dataloader = dict(
     dataset=dict(data_root='data/cfd_weak-128', pipeline=train_pipeline))
 val_dataloader = dict(num_workers=1, dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
-param_scheduler = [
-    dict(
-        type='PolyLR',
-        eta_min=0.0,
-        power=0.9,
-        begin=0,
-        end=max_iters,
-        by_epoch=False)
-]
+poly = dict(
+    type='PolyLR',
+    eta_min=0.0,
+    power=0.9,
+    begin=0,
+    end=max_iters,
+    by_epoch=False)
+# The detector keeps its rate, as in the official code.
+param_scheduler = dict(classifier=[poly], reconstructor=[poly], detector=[])
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=100)
 val_cfg = dict(type='ValLoop')

@@ -308,6 +308,11 @@ def test_wp_cracknet_trains_from_image_labels(tmp_path, cfd_dir,
     for row in train_rows:
         assert {'classifier.lr', 'reconstructor.lr', 'detector.lr',
                 'loss_rec', 'loss_cls', 'bl_pos_weight'} <= set(row)
+        # The detector's AdamW keeps its rate, as in the official code.
+        assert row['detector.lr'] == pytest.approx(1e-3)
+    # The classifier and the reconstructor decay with poly.
+    assert train_rows[-1]['classifier.lr'] < 1e-3
+    assert train_rows[-1]['reconstructor.lr'] < 1e-3
     # The docs' curves of a WP-CrackNet run (loss_det is logged only in
     # iterations that kept a pseudo label).
     out = run([

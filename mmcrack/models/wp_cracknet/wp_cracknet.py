@@ -37,6 +37,10 @@ DEFAULT_LOSS_WEIGHTS = dict(
 #: Keys of ``train_cfg`` and of its ``remnant`` dict (see :class:`WPCrackNet`).
 TRAIN_CFG_KEYS = ('remnant', 'max_pseudo_fraction')
 REMNANT_KEYS = ('grid', 'start', 'end', 'ramp_iters')
+#: ``test_cfg`` keys (see :meth:`WPCrackNet.grid_encode_decode`).
+TEST_CFG_KEYS = ('mode', 'grid', 'patch_size')
+#: The crack logit of a patch the classifier calls crack-free.
+CRACK_FREE_LOGIT = -1e4
 
 
 @MODELS.register_module()
@@ -134,7 +138,12 @@ class WPCrackNet(BaseSegmentor):
             labels that mark more than a fraction ``f`` of the image as
             crack (not in the paper, which drops only empty ones; useful
             while CAMs are still flat, e.g. without ImageNet weights).
-        test_cfg (dict, optional): Only ``mode='whole'``. Defaults to None.
+        test_cfg (dict, optional): ``mode='whole'`` (the default) runs the
+            detector on the whole image; ``mode='grid'`` is the paper's CFD
+            protocol, :meth:`grid_encode_decode`, with ``grid`` (rows,
+            columns; default (3, 3)) and ``patch_size`` ((h, w) each patch
+            is resized to, the training patches' size; default: none).
+            Defaults to None.
         data_preprocessor (dict, optional): A ``SegDataPreProcessor``
             config; its ``mean``/``std`` also recover the image for the CRF.
         pretrained (str, optional): As in mmseg's segmentors: a checkpoint
@@ -171,9 +180,10 @@ class WPCrackNet(BaseSegmentor):
         self.crf_cfg = dict(OFFICIAL_CRF, **(crf_cfg or {}))
         self.train_cfg = train_cfg or {}
         self.test_cfg = test_cfg or {}
-        if self.test_cfg.get('mode', 'whole') != 'whole':
-            raise ValueError('WPCrackNet infers on whole images only '
-                             "(test_cfg.mode='whole').")
+        check_keys(self.test_cfg, TEST_CFG_KEYS, 'test_cfg keys')
+        if self.test_cfg.get('mode', 'whole') not in ('whole', 'grid'):
+            raise ValueError("WPCrackNet's test_cfg.mode is 'whole' or "
+                             f"'grid', not {self.test_cfg['mode']!r}.")
         self.align_corners = False
         # mmengine's ModuleDict passes init_weights on to its modules, so
         # their init_cfg (e.g. the encoders' ImageNet weights) is applied.
@@ -229,13 +239,62 @@ class WPCrackNet(BaseSegmentor):
         H, W)."""
         return self.encode_decode(inputs)
 
+    def grid_encode_decode(self, inputs: Tensor) -> Tensor:
+        """Crack logits (N, 1, H, W) by the paper's CFD protocol.
+
+        Sec. 4.2: "each image is divided into a 3x3 grid of patches, which
+        are resized and classified by Cls to filter out background regions.
+        Only patches predicted to contain cracks are passed to the detection
+        module, and final result is obtained by merging the outputs from
+        these selected patches." Each patch of ``test_cfg.grid`` (rows,
+        columns) is resized to ``test_cfg.patch_size`` (the size of the
+        enlarged training patches) if given; a patch whose image label the
+        classifier predicts as crack-free gets :data:`CRACK_FREE_LOGIT`
+        everywhere, the others the detector's logits resized back to the
+        patch.
+        """
+        rows, cols = self.test_cfg.get('grid', (3, 3))
+        patch_size = self.test_cfg.get('patch_size')
+        height, width = inputs.shape[2:]
+        ys = np.linspace(0, height, rows + 1).round().astype(int)
+        xs = np.linspace(0, width, cols + 1).round().astype(int)
+        logits = inputs.new_full((inputs.shape[0], 1, height, width),
+                                 CRACK_FREE_LOGIT)
+        for y0, y1 in zip(ys[:-1], ys[1:]):
+            for x0, x1 in zip(xs[:-1], xs[1:]):
+                patch = inputs[:, :, y0:y1, x0:x1]
+                if patch_size is not None:
+                    patch = resize(
+                        patch,
+                        size=tuple(patch_size),
+                        mode='bilinear',
+                        align_corners=False)
+                cls_feats = self.classifier['backbone'](patch)
+                _, image_logits = self.classifier['head'](cls_feats[-1])
+                crack = image_logits.argmax(dim=1) == CRACK
+                if not crack.any():
+                    continue
+                rec_feat = self.reconstructor['backbone'](
+                    patch[crack], out_indices=(4, ))[0]
+                out = self.detector([rec_feat, cls_feats[0][crack]])
+                logits[crack, :, y0:y1, x0:x1] = resize(
+                    out,
+                    size=(int(y1 - y0), int(x1 - x0)),
+                    mode='bilinear',
+                    align_corners=self.align_corners)
+        return logits
+
     def predict(self,
                 inputs: Tensor,
                 data_samples: OptSampleList = None) -> SampleList:
-        """Predict crack masks; see :meth:`BaseSegmentor.postprocess_result`
-        for the fields set."""
-        return self.postprocess_result(
-            self.encode_decode(inputs), data_samples)
+        """Predict crack masks (by :meth:`grid_encode_decode` with
+        ``test_cfg.mode='grid'``); see
+        :meth:`BaseSegmentor.postprocess_result` for the fields set."""
+        if self.test_cfg.get('mode', 'whole') == 'grid':
+            logits = self.grid_encode_decode(inputs)
+        else:
+            logits = self.encode_decode(inputs)
+        return self.postprocess_result(logits, data_samples)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Not available: the three sub-modules need separate backward

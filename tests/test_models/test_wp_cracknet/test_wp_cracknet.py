@@ -70,10 +70,12 @@ OPTIM = dict(
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
-def tiny_model(seed=0, loss_decode=None):
+def tiny_model(seed=0, loss_decode=None, test_cfg=None):
     cfg = copy.deepcopy(TINY)
     if loss_decode is not None:
         cfg['decode_head']['loss_decode'] = loss_decode
+    if test_cfg is not None:
+        cfg['test_cfg'] = test_cfg
     torch.manual_seed(seed)
     model = MODELS.build(cfg)
     # A positive crack column of fc9: the (ReLU) fc8 features give a
@@ -424,3 +426,47 @@ def test_balanced_learning_steers_the_detector(cracksc_dir):
 def test_misspelt_options_are_errors(options, match):
     with pytest.raises(ValueError, match=match):
         MODELS.build(dict(TINY, **options))
+
+
+def test_grid_protocol_drops_the_patches_the_classifier_calls_crack_free():
+    """Sec. 4.2's CFD protocol (test_cfg.mode='grid'): 3x3 patches, each
+    resized to the training patch size and classified; crack-free patches
+    are background, the others the detector's output on the patch."""
+    model = tiny_model(test_cfg=dict(mode='grid', patch_size=(64, 64)))
+    model.eval()
+    inputs = torch.randn(1, 3, 96, 144)
+    head = model.classifier['head']
+    calls = []
+
+    def classify(feat, _head=head.forward):
+        cam, logits = _head(feat)
+        # Crack in the first and last patch of the grid only.
+        crack = len(calls) in (0, 8)
+        calls.append(feat.shape)
+        logits = torch.tensor([[0.0, 1.0] if crack else [1.0, 0.0]])
+        return cam, logits
+
+    head.forward = classify
+    with torch.no_grad():
+        logits = model.grid_encode_decode(inputs)
+        first = model.encode_decode(
+            torch.nn.functional.interpolate(
+                inputs[:, :, :32, :48], size=(64, 64), mode='bilinear'))
+    assert len(calls) == 9 and logits.shape == (1, 1, 96, 144)
+    expected = torch.nn.functional.interpolate(
+        first, size=(32, 48), mode='bilinear')
+    # The detector's logits at the patch input size, then resized to the
+    # patch (encode_decode's own resize to 64x64 is the identity there).
+    assert torch.allclose(logits[..., :32, :48], expected, atol=1e-4)
+    assert (logits[..., 32:64, :] == -1e4).all()
+    assert (logits[..., 64:, 96:] != -1e4).all()
+    samples = [SegDataSample(metainfo=dict(img_shape=(96, 144),
+                                           ori_shape=(96, 144)))]
+    calls.clear()
+    with torch.no_grad():
+        pred = model.predict(inputs, samples)[0].pred_sem_seg.data
+    assert pred.shape == (1, 96, 144) and not pred[:, 32:64].any()
+    with pytest.raises(ValueError, match="'whole' or 'grid'"):
+        tiny_model(test_cfg=dict(mode='slide'))
+    with pytest.raises(ValueError, match='pach_size'):
+        tiny_model(test_cfg=dict(mode='grid', pach_size=(64, 64)))
