@@ -16,6 +16,7 @@ sorted files), ``calib_method`` (``'minmax'``, ``'entropy'`` or
 ``'percentile'``), ``per_channel`` and ``op_types_to_exclude`` (operator
 types left in float).
 """
+import copy
 import os
 import os.path as osp
 import tempfile
@@ -73,12 +74,28 @@ def calibration_images(folder: str, count: int) -> List[str]:
     return chosen
 
 
+def _resize_to(cfg, input_size: Sequence[int]):
+    """A copy of ``cfg`` whose test pipelines resize to ``input_size``
+    (h, w), as the export resized them (mmdeploy sets the ``Resize`` of a
+    static export to its input shape)."""
+    cfg = copy.deepcopy(cfg)
+    pipelines = [cfg.get('test_pipeline') or []]
+    if cfg.get('test_dataloader'):
+        pipelines.append(cfg.test_dataloader.dataset.get('pipeline') or [])
+    for pipeline in pipelines:
+        for step in pipeline:
+            if step['type'] == 'Resize':
+                step.update(scale=tuple(input_size[::-1]), keep_ratio=False)
+    return cfg
+
+
 class ImageCalibrationReader:
     """ONNX Runtime calibration data: photos prepared as the model's input.
 
     Each photo goes through the model config's test pipeline and data
     preprocessor, as :class:`~mmcrack.apis.backends.RunnerBackend` prepares
-    inputs, resized to ``input_size`` (h, w) for a static model; for a
+    inputs, resized to ``input_size`` (h, w) for a static model (the
+    pipeline's own ``Resize`` too, as the export sets it); for a
     dynamic one every photo is cropped about its centre to the smallest
     height and width among them (the histogram calibrators, entropy and
     percentile, need one shape), which keeps the photos' scale.
@@ -99,6 +116,8 @@ class ImageCalibrationReader:
 
         from mmcrack.apis.backends import RunnerBackend
         init_default_scope(cfg.get('default_scope', 'mmseg'))
+        if input_size is not None:
+            cfg = _resize_to(cfg, input_size)
         self.backend = RunnerBackend(cfg, lambda inputs: inputs)
         self.files = list(files)
         self.input_name = input_name
