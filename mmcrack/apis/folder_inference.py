@@ -157,7 +157,7 @@ def _save_geometry(mask: np.ndarray, image: np.ndarray, item: InputFile,
     ``report``, its severity overlay); return its ``survey`` row, its
     branches' mean widths (``survey_widths``, mm with a scale) and the
     overlay (``report_overlay``, relative to ``out_dir``)."""
-    from mmcrack.visualization.survey_report import draw_severity_overlay
+    from .survey_report import draw_severity_overlay
     geometry = crack_geometry(mask, outputs.min_area, outputs.mm_per_pixel,
                               outputs.width_method, outputs.severity_bounds)
     transform, crs = ((None, None) if item.is_video else
@@ -190,7 +190,7 @@ def _save_geometry(mask: np.ndarray, image: np.ndarray, item: InputFile,
 def _write_tables(run: InferenceRun, inferencer: CrackInferencer,
                   outputs: InferenceOutputs, run_info: dict) -> None:
     """Measurements, survey and report of the finished loop."""
-    from mmcrack.visualization.survey_report import write_report
+    from .survey_report import write_report
     layout, records = run.layout, run.records
     if outputs.measure:
         # Written under temporary names and moved into place together.

@@ -61,7 +61,7 @@ def export_for_benchmark(cfg: Config, checkpoint: Optional[str],
                          sample_img: np.ndarray) -> str:
     """Export ``cfg`` as ``tools/deploy.py`` does, with the static input
     ``batch x 3 x H x W``; returns the ONNX file."""
-    from mmcrack.deploy.export import export_onnx
+    from mmcrack.deploy.convert import export_onnx
     deploy_cfg = Config.fromfile(osp.join(index_dir(), DEPLOY_CONFIG))
     deploy_cfg.onnx_config.input_shape = [shape[1], shape[0]]
     return export_onnx(deploy_cfg, cfg, [sample_img] * batch, work_dir,

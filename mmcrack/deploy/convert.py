@@ -2,7 +2,7 @@
 
 :func:`deploy_model` is mmcrack's deployment entry point: ``tools/deploy.py``
 parses its arguments and calls it, and the tests and the benchmark export
-through it (:func:`~mmcrack.deploy.export.export_onnx`). It works like
+through it (:func:`export_onnx`). It works like
 mmdeploy's ``tools/deploy.py`` with mmcrack's deployment configs
 (``configs/deploy/``):
 
@@ -366,3 +366,43 @@ def deploy_model(deploy_cfg: Union[str, Config],
     for error in result.errors:
         logger.error(error)
     return result
+
+
+def export_onnx(deploy_cfg: Union[str, Config],
+                model_cfg: Union[str, Config],
+                img: Union[str, np.ndarray],
+                work_dir: str,
+                checkpoint: Optional[str] = None,
+                device: str = 'cpu',
+                optimize: bool = True) -> str:
+    """Export a segmentor to ``<work_dir>/<onnx_config.save_file>``.
+
+    :func:`deploy_model` in this process, without a TensorRT engine: the
+    ONNX file of any deployment config (the parity tests and the
+    benchmark).
+
+    Args:
+        deploy_cfg (str | Config): mmdeploy deployment config, e.g.
+            ``configs/deploy/segmentation_onnxruntime_static-400x400.py``.
+        model_cfg (str | Config): The model config (or a model name).
+        img (str | np.ndarray): A sample image (BGR array or path), or a
+            list of them for a batch, that mmdeploy runs the model on while
+            tracing.
+        work_dir (str): Output directory.
+        checkpoint (str, optional): Model weights; random weights if None.
+        device (str): Device the model is built on. Defaults to 'cpu'.
+        optimize (bool): Apply :mod:`~mmcrack.deploy.onnx_passes`.
+            Defaults to True.
+
+    Returns:
+        str: Path of the ONNX file.
+    """
+    return deploy_model(
+        deploy_cfg,
+        model_cfg,
+        img,
+        work_dir,
+        checkpoint,
+        device=device,
+        optimize=optimize,
+        build_engine=False).onnx_file

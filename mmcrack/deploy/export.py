@@ -2,12 +2,10 @@
 mmdeploy, the label map the graph computes, and the decision threshold in
 the graph or its metadata.
 
-:func:`~mmcrack.deploy.convert.deploy_model` puts them together;
-:func:`export_onnx` is its shortcut for an ONNX file alone (the parity tests
-and the benchmark).
+:func:`~mmcrack.deploy.convert.deploy_model` puts them together.
 """
 import copy
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config
@@ -74,46 +72,6 @@ def prepare_model_config(model_cfg: Config,
             dict(type='Resize', scale=tuple(input_shape), keep_ratio=False))
     cfg.test_pipeline = pipeline
     return cfg
-
-
-def export_onnx(deploy_cfg: Union[str, Config],
-                model_cfg: Union[str, Config],
-                img: Union[str, np.ndarray],
-                work_dir: str,
-                checkpoint: Optional[str] = None,
-                device: str = 'cpu',
-                optimize: bool = True) -> str:
-    """Export a segmentor to ``<work_dir>/<onnx_config.save_file>``.
-
-    :func:`~mmcrack.deploy.convert.deploy_model` in this process, without
-    a TensorRT engine: the ONNX file of any deployment config.
-
-    Args:
-        deploy_cfg (str | Config): mmdeploy deployment config, e.g.
-            ``configs/deploy/segmentation_onnxruntime_static-400x400.py``.
-        model_cfg (str | Config): The model config (or a model name).
-        img (str | np.ndarray): A sample image (BGR array or path), or a
-            list of them for a batch, that mmdeploy runs the model on while
-            tracing.
-        work_dir (str): Output directory.
-        checkpoint (str, optional): Model weights; random weights if None.
-        device (str): Device the model is built on. Defaults to 'cpu'.
-        optimize (bool): Apply :mod:`~mmcrack.deploy.onnx_passes`.
-            Defaults to True.
-
-    Returns:
-        str: Path of the ONNX file.
-    """
-    from .convert import deploy_model
-    return deploy_model(
-        deploy_cfg,
-        model_cfg,
-        img,
-        work_dir,
-        checkpoint,
-        device=device,
-        optimize=optimize,
-        build_engine=False).onnx_file
 
 
 def threshold_checkpoint(checkpoint: str, threshold: float,

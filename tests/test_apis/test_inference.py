@@ -272,7 +272,7 @@ def test_onnxruntime_backend_matches_pytorch(inferencer, checkpoint,
     """An ONNX export of the checkpoint, run by the onnxruntime backend,
     gives the PyTorch backend's crack probability, windows included."""
     pytest.importorskip('onnxruntime')
-    from mmcrack.deploy.export import export_onnx
+    from mmcrack.deploy.convert import export_onnx
     cfg = inferencer.backend.model.cfg
     image = photo(96, 128)
     deploy_cfg = Config.fromfile(

@@ -124,7 +124,7 @@ def normalize(model, images) -> torch.Tensor:
 @pytest.fixture(scope='session', params=sorted(FAMILIES))
 def exported(request, tmp_path_factory) -> Exported:
     """Export ``family`` with mmdeploy as tools/deploy.py does."""
-    from mmcrack.deploy.export import export_onnx
+    from mmcrack.deploy.convert import export_onnx
     family = request.param
     spec = FAMILIES[family]
     config = family_config(family)

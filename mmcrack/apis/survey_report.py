@@ -18,8 +18,8 @@ from typing import Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 
-from ..apis.crack_geometry import SEVERITIES, CrackGeometry
-from ..apis.quantification import DIRECTIONS
+from .crack_geometry import SEVERITIES, CrackGeometry
+from .quantification import DIRECTIONS
 
 #: BGR colours of the overlay: severities, no severity (no scale), networks.
 SEVERITY_COLOURS = dict(
