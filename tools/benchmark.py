@@ -75,8 +75,8 @@ from mmcrack.benchmark import (ALL_BACKENDS, COMPARE_MODELS, BenchmarkModel,
                                measure_inference, measure_training,
                                sample_image, training_summary)
 from mmcrack.deploy.onnxruntime import physical_cpu_cores
-from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_shape_arg,
-                                      load_model_config)
+from mmcrack.utils.cli_args import add_cfg_options_arg, add_shape_arg
+from mmcrack.utils.config_check import load_model_config
 
 #: Crack photos the export is traced with, where the data sits beside the
 #: repository (else noise).

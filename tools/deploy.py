@@ -34,8 +34,8 @@ import mmcrack  # noqa: F401  (compat fixes before anything exports)
 from mmcrack.apis import format_model_table
 from mmcrack.apis.model_index import is_config_path
 from mmcrack.deploy.convert import DeployInputError, deploy_model
-from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_model_args,
-                                      parse_model_args)
+from mmcrack.utils.cli_args import (add_cfg_options_arg, add_model_args,
+                                    parse_model_args)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -50,8 +50,8 @@ from mmcrack.apis.folder_inference import (InferenceOutputs, InferenceRun,
 from mmcrack.apis.inference import DEFAULT_SLIDE_FACTOR
 from mmcrack.apis.model_index import format_model_table
 from mmcrack.apis.quantification import DEFAULT_MIN_AREA
-from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_model_args,
-                                      parse_model_args)
+from mmcrack.utils.cli_args import (add_cfg_options_arg, add_model_args,
+                                    parse_model_args)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -29,9 +29,9 @@ from mmcrack.apis import (BACKENDS, CrackInferencer, format_model_table,
 from mmcrack.apis.evaluation import evaluate_inferencer
 from mmcrack.apis.model_loading import published_threshold
 from mmcrack.utils.compat import rewrite_test_metrics_file
-from mmcrack.utils.tool_utils import (add_model_args, add_runner_args,
-                                      load_config, parse_model_args,
-                                      parse_runner_args)
+from mmcrack.utils.cli_args import (add_model_args, add_runner_args,
+                                    load_config, parse_model_args,
+                                    parse_runner_args)
 
 
 def parse_args():

@@ -25,8 +25,8 @@ from mmcrack.engine.optimizers import cpu_supports_bf16
 from mmcrack.utils.pretrained import (PretrainedWeightsError,
                                       check_pretrained, drop_pretrained)
 from mmcrack.utils.malloc_tuning import tune_glibc_malloc
-from mmcrack.utils.tool_utils import (add_runner_args, load_config,
-                                      parse_runner_args)
+from mmcrack.utils.cli_args import (add_runner_args, load_config,
+                                    parse_runner_args)
 
 
 def parse_args():

@@ -24,7 +24,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from ..utils.constants import IMAGE_EXTENSIONS
-from ..utils.tool_utils import load_model_config
+from ..utils.config_check import load_model_config
 from .backends import build_backend, build_decode_head
 from .model_index import resolve_model
 

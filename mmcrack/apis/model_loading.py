@@ -24,7 +24,7 @@ from mmengine.runner import CheckpointLoader
 from mmseg.registry import MODELS
 
 from ..datasets import CrackDataset
-from ..utils.tool_utils import load_model_config
+from ..utils.config_check import load_model_config
 from .model_index import ResolvedModel, resolve_model
 
 #: Keys named in a mismatch error, per kind.

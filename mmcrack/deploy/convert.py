@@ -274,7 +274,7 @@ def deploy_model(deploy_cfg: Union[str, Config],
 
     from mmcrack.apis.model_index import resolve_model
     from mmcrack.apis.model_loading import published_threshold
-    from mmcrack.utils.tool_utils import load_model_config
+    from mmcrack.utils.config_check import load_model_config
     from .quantization import quantize_onnx
     logger = get_root_logger(log_level=log_level)
     resolved = resolve_model(model, checkpoint)

@@ -14,9 +14,10 @@ first save, with nothing saved); and a ``num_classes`` of a head that does
 not match the dataset's classes (which fails at the first validation, or
 inside a loss).
 """
+import copy
 import difflib
 import inspect
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -231,3 +232,17 @@ def check_config(cfg: Config) -> None:
     check_segmentor_cfgs(cfg.get('model'))
     check_hooks(cfg)
     check_num_classes(cfg)
+
+
+def load_model_config(config: Union[str, Config],
+                      cfg_options: Optional[dict] = None) -> Config:
+    """A config file (or a copy of a :class:`Config`) with ``cfg_options``
+    merged and checked (:func:`~mmcrack.utils.config_check.check_config`:
+    misspelt or 0.x keys, unread ``test_cfg`` keys, hook arguments,
+    ``num_classes``). Every tool that loads a config uses it."""
+    cfg = (Config.fromfile(config)
+           if isinstance(config, str) else copy.deepcopy(config))
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    check_config(cfg)
+    return cfg

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from mmcrack.benchmark import BenchmarkModel, measure_inference
 from mmcrack.benchmark.gemm_reference import GEMM_SIZES
-from mmcrack.utils.tool_utils import load_model_config
+from mmcrack.utils.config_check import load_model_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 

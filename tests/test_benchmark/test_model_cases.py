@@ -9,7 +9,7 @@ import torch
 from mmcrack.apis import init_model
 from mmcrack.benchmark import model_cases, sample_image
 from mmcrack.utils.complexity import profile_call
-from mmcrack.utils.tool_utils import load_model_config
+from mmcrack.utils.config_check import load_model_config
 
 CONFIG = (Path(__file__).resolve().parents[2] / 'configs' / 'hrsegnet' /
           'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')

@@ -3,7 +3,7 @@ batch 32 for up to 1000 epochs with plateau halving and early stopping."""
 from helpers import REPO_ROOT
 from mmengine.registry import HOOKS
 
-from mmcrack.utils.tool_utils import load_model_config
+from mmcrack.utils.config_check import load_model_config
 
 
 def test_context_cracknet_paper_schedule():

@@ -20,8 +20,8 @@ from mmengine import Config
 
 from mmcrack.apis import init_model
 from mmcrack.utils.complexity import count_params, profile_call
-from mmcrack.utils.tool_utils import (add_cfg_options_arg, add_shape_arg,
-                                      load_model_config)
+from mmcrack.utils.cli_args import add_cfg_options_arg, add_shape_arg
+from mmcrack.utils.config_check import load_model_config
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -6,7 +6,8 @@ import pytest
 from helpers import REPO_ROOT
 from mmengine.config import Config
 
-from mmcrack.utils.tool_utils import add_shape_arg, load_model_config
+from mmcrack.utils.cli_args import add_shape_arg
+from mmcrack.utils.config_check import load_model_config
 
 CONFIG = str(REPO_ROOT / 'configs' / 'hrsegnet' /
              'hrsegnet-b16_1xb8-300_crack-synthetic-256x256.py')

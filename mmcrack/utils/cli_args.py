@@ -1,18 +1,18 @@
-"""What the tools share: arguments and config.
+"""The command-line arguments the tools share.
 
 ``tools/train.py`` and ``tools/test.py`` keep the arguments of MMSegmentation's
 tools, and every tool that loads a config takes ``--cfg-options``; this module
-holds them once.
+holds them once. Configs are loaded and checked by
+:func:`mmcrack.utils.config_check.load_model_config`.
 """
 import argparse
-import copy
 import os
 import os.path as osp
-from typing import Optional, Tuple, Union
+from typing import Tuple
 
 from mmengine.config import Config, DictAction
 
-from .config_check import check_config
+from .config_check import load_model_config
 
 
 def add_cfg_options_arg(parser: argparse.ArgumentParser) -> None:
@@ -127,20 +127,6 @@ def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
-
-
-def load_model_config(config: Union[str, Config],
-                      cfg_options: Optional[dict] = None) -> Config:
-    """A config file (or a copy of a :class:`Config`) with ``cfg_options``
-    merged and checked (:func:`~mmcrack.utils.config_check.check_config`:
-    misspelt or 0.x keys, unread ``test_cfg`` keys, hook arguments,
-    ``num_classes``). Every tool that loads a config uses it."""
-    cfg = (Config.fromfile(config)
-           if isinstance(config, str) else copy.deepcopy(config))
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    check_config(cfg)
-    return cfg
 
 
 def load_config(args: argparse.Namespace) -> Config:
