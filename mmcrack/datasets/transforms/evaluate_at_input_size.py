@@ -18,7 +18,9 @@ class EvaluateAtInputSize(BaseTransform):
     after ``Resize`` and ``LoadAnnotations``, this transform resizes the
     mask to the image (nearest neighbour, so it stays 0/1) and sets
     ``ori_shape`` to ``img_shape``, so predictions stay at the input size
-    and are scored against the resized mask. With ``enabled=False`` it does
+    and are scored against the resized mask. Without a mask (inference, e.g.
+    mmseg's ``MMSegInferencer`` on the test pipeline) it does nothing, so
+    predictions come at the photo's size. With ``enabled=False`` it does
     nothing and the evaluation is at full resolution; a config switches with
     ``--cfg-options test_dataloader.dataset.pipeline.<i>.enabled=False``
     (``<i>``: this step's index).
@@ -26,7 +28,7 @@ class EvaluateAtInputSize(BaseTransform):
     Required Keys:
 
     - img_shape
-    - gt_seg_map (optional)
+    - gt_seg_map (optional: without it nothing changes)
 
     Modified Keys:
 
@@ -41,11 +43,11 @@ class EvaluateAtInputSize(BaseTransform):
         self.enabled = enabled
 
     def transform(self, results: dict) -> dict:
-        if not self.enabled:
+        seg = results.get('gt_seg_map')
+        if not self.enabled or seg is None:
             return results
         h, w = results['img_shape'][:2]
-        seg = results.get('gt_seg_map')
-        if seg is not None and seg.shape[:2] != (h, w):
+        if seg.shape[:2] != (h, w):
             results['gt_seg_map'] = mmcv.imresize(
                 seg, (w, h), interpolation='nearest')
         results['ori_shape'] = (h, w)

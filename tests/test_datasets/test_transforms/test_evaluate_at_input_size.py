@@ -26,6 +26,10 @@ def test_resizes_the_mask_and_sets_the_original_shape():
     off = EvaluateAtInputSize(enabled=False)(
         dict(img_shape=(448, 448), ori_shape=(300, 500), gt_seg_map=seg))
     assert off['ori_shape'] == (300, 500) and off['gt_seg_map'] is seg
+    # Inference (no mask): predictions stay at the photo's size.
+    photo = EvaluateAtInputSize()(dict(img_shape=(448, 448),
+                                       ori_shape=(300, 500)))
+    assert photo['ori_shape'] == (300, 500)
 
 
 def test_paper_config_scores_at_448_and_full_resolution_on_request(cfd_dir):
