@@ -20,8 +20,8 @@ def labels_from_logits(seg_logits, threshold: float):
 
     ``N x 1 x H x W`` int64: the argmax over the classes of ``N x C x H x W``
     logits, or ``sigmoid(logit) > threshold`` (the decode head's threshold)
-    for a one-channel head. :mod:`mmcrack.deploy.rewriters` puts this into
-    the graph; ``tools/benchmark.py`` runs it in PyTorch.
+    for a one-channel head; part of what the exported graph computes
+    (:mod:`mmcrack.deploy.exported_graph`).
     """
     import torch
     if seg_logits.shape[1] == 1:
