@@ -374,16 +374,6 @@ def test_dist_train_and_test_two_processes(tmp_path, cracksc_dir):
     check_metrics(out)
 
 
-def test_metrics_file_is_written_again_whole(tmp_path, load_tool):
-    """Under dist_test.sh every process dumps the metrics file (mmengine's
-    LoggerHook); a file torn by two writing at once is written again."""
-    path = tmp_path / 'metrics.json'
-    path.write_text('{"IoU": 3.98, "time": 0.07}}')
-    load_tool('test.py').rewrite_metrics_file(
-        {'IoU': 3.98, 'ODS': np.float64(10.13)}, str(path))
-    assert json.loads(path.read_text()) == {'IoU': 3.98, 'ODS': 10.13}
-
-
 @pytest.mark.skipif(
     torch.cuda.is_available(), reason='--amp runs in CUDA where CUDA is')
 def test_amp_on_the_cpu_trains_in_bf16(tmp_path, cracksc_dir, run_tool):

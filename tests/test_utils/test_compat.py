@@ -342,3 +342,28 @@ def test_startup_hook_installs_the_finder(tmp_path):
         'print([type(f).__name__ for f in sys.meta_path[n:]])')
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'MissingOpsFinder' in proc.stdout
+
+
+def test_test_metrics_file_is_written_again_whole(tmp_path):
+    """Under dist_test.sh every process dumps the metrics file (mmengine's
+    LoggerHook); a file torn by two writing at once is written again."""
+    import json
+    path = tmp_path / 'metrics.json'
+    path.write_text('{"IoU": 3.98, "time": 0.07}}')
+    compat.rewrite_test_metrics_file(
+        {'IoU': 3.98, 'ODS': np.float64(10.13)}, str(path))
+    assert json.loads(path.read_text()) == {'IoU': 3.98, 'ODS': 10.13}
+
+
+def test_align_corners_warnings_are_quiet_inside_the_block_only():
+    import warnings
+
+    from mmseg.models.utils import resize
+    x = torch.zeros(1, 1, 3, 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        with compat.quiet_align_corners_warnings():
+            resize(x, size=(24, 32), mode='bilinear', align_corners=True)
+        assert not caught
+        resize(x, size=(24, 32), mode='bilinear', align_corners=True)
+    assert any('align_corners=True' in str(w.message) for w in caught)
