@@ -8,6 +8,7 @@ import pytest
 from mmcrack.apis.crack_geometry import (LTPP_BOUNDS, crack_geometry,
                                          geometry_to_geojson,
                                          read_georeference, severity_of)
+from mmcrack.apis.crack_width_validation import generated_crack, width_errors
 
 
 def line(mask, p0, p1, width):
@@ -19,9 +20,8 @@ def line(mask, p0, p1, width):
                                              (30, None),  # the bound
                                              (45, 'oblique'),
                                              (90, 'longitudinal')])
-def test_straight_crack(load_tool, angle, direction):
-    tool = load_tool('analysis_tools/crack_width_validation.py')
-    mask, true_width = tool.generated_crack(5, angle)
+def test_straight_crack(angle, direction):
+    mask, true_width = generated_crack(5, angle)
     geometry = crack_geometry(mask)
     assert len(geometry.branches) == 1 and not geometry.networks
     branch = geometry.branches[0]
@@ -139,9 +139,8 @@ def test_geojson_of_a_georeferenced_photo(tmp_path):
         plain['features'][0]['geometry']['coordinates'], pixels)
 
 
-def test_width_methods_on_generated_cracks(load_tool):
-    tool = load_tool('analysis_tools/crack_width_validation.py')
-    errors = tool.width_errors(widths=(1, 4, 9, 16), angles=(0, 30, 60))
+def test_width_methods_on_generated_cracks():
+    errors = width_errors(widths=(1, 4, 9, 16), angles=(0, 30, 60))
     mae = {m: np.mean(np.concatenate(list(e.values())))
            for m, e in errors.items()}
     assert mae['orthogonal'] < 0.15 < 0.5 < mae['distance']
