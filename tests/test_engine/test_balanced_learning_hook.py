@@ -166,9 +166,21 @@ def test_crack_aware_crop_probability_reaches_forked_workers():
     ('hrsegnet-b16-balanced_1xb8-3k_cfd-256x256.py', ()),
     ('hrsegnet-b16-balanced-dice_1xb8-3k_cfd-256x256.py',
      ('decode.loss_dice', )),
+    ('hrsegnet-b16-balanced-dice-aug_1xb8-3k_cfd-256x256.py',
+     ('decode.loss_dice', )),
 ])
 def test_balanced_config_trains_and_adapts(tmp_path, cfd_dir, config,
-                                           extra_losses):
+                                           extra_losses, monkeypatch):
+    factors = []  # the hook's PRFs: one per loss, then the pooled one
+    original = hook_module.precision_recall_factor
+
+    def recorded_factor(tp, fp, fn):
+        result = original(tp, fp, fn)
+        factors.append(result[2])
+        return result
+
+    monkeypatch.setattr(hook_module, 'precision_recall_factor',
+                        recorded_factor)
     cfg = Config.fromfile(BALANCED_CONFIGS / config)
     cfg.work_dir = str(tmp_path)
     cfg.model.data_preprocessor.size = (64, 64)
@@ -180,7 +192,9 @@ def test_balanced_config_trains_and_adapts(tmp_path, cfd_dir, config,
         batch_size=2, num_workers=0, persistent_workers=False)
     cfg.train_dataloader.dataset.update(
         data_root=str(cfd_dir), indices=4, check_files=False)
-    cfg.train_dataloader.dataset.pipeline[2].crop_size = (64, 64)
+    for step in cfg.train_dataloader.dataset.pipeline:
+        if step.type == 'CrackAwareCrop':
+            step.crop_size = (64, 64)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=4,
                          val_interval=100)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
@@ -206,8 +220,11 @@ def test_balanced_config_trains_and_adapts(tmp_path, cfd_dir, config,
     prf = scalars['train/bl_prf'].current()
     weight = float(losses[0].pos_weight)
     assert (weight - 1.0) * prf > 0
-    crop = runner.train_dataloader.dataset.pipeline.transforms[2]
-    assert (crop.pos_prob - 0.5) * prf > 0
+    crop, = (step
+             for step in runner.train_dataloader.dataset.pipeline.transforms
+             if isinstance(step, CrackAwareCrop))
+    # The crop rate follows the PRF of all three losses' counts together.
+    assert (crop.pos_prob - 0.5) * factors[-1] > 0
 
 
 def test_resume_restores_the_crop_rate():
