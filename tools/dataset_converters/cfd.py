@@ -30,77 +30,12 @@ OUT/splits/{train,val}.txt.
 import argparse
 from typing import Optional, Sequence
 
-import numpy as np
-from scipy.io import loadmat
-
-from mmcrack.datasets import CrackDataError
 from mmcrack.datasets.conversion import (ConversionResult, add_dir_args,
                                          add_pairing_args, add_split_args,
                                          build_parser, collect_source_pairs,
                                          convert_samples, run)
-
-#: Segmentation labels of the CFD region maps.
-CFD_LABELS = (1, 2, 3, 4)
-#: Labels counted as crack by default: crack and extra thin crack strokes.
-DEFAULT_CRACK_LABELS = (2, 4)
-
-
-def read_cfd_mat(
-        path: str,
-        crack_labels: Sequence[int] = DEFAULT_CRACK_LABELS) -> np.ndarray:
-    """Read ``groundTruth.Segmentation`` of a CFD ``.mat`` file as 0/1.
-
-    Args:
-        path (str): The ``.mat`` file.
-        crack_labels (Sequence[int]): Segmentation labels that are crack.
-
-    Returns:
-        np.ndarray: uint8 (H, W) mask, 1 where Segmentation is a crack label.
-
-    Raises:
-        CrackDataError: If the file cannot be read, holds no
-            groundTruth.Segmentation, or holds labels outside 1-4.
-    """
-    try:
-        mat = loadmat(path, simplify_cells=True)
-    except Exception as err:  # scipy raises several types for bad files
-        raise CrackDataError(
-            f'Cannot read CFD annotation {path}: {err}. Remove or replace '
-            'the file.') from err
-    gt = mat.get('groundTruth')
-    if isinstance(gt, (list, np.ndarray)) and not isinstance(gt, dict):
-        gts = list(np.ravel(gt)) if isinstance(gt, np.ndarray) else gt
-        if len(gts) != 1:
-            raise CrackDataError(
-                f'CFD annotation {path} holds {len(gts)} groundTruth '
-                'entries; CFD has one annotation per image.')
-        gt = gts[0]
-    if not isinstance(gt, dict) or 'Segmentation' not in gt:
-        raise CrackDataError(
-            f'{path} holds no groundTruth.Segmentation (variables: '
-            f'{sorted(k for k in mat if not k.startswith("__"))}); is it a '
-            'CFD groundTruth file?')
-    seg = np.asarray(gt['Segmentation'])
-    if seg.ndim != 2:
-        raise CrackDataError(
-            f'groundTruth.Segmentation in {path} has shape {seg.shape}; a '
-            '2-D region map was expected.')
-    labels = np.unique(seg)
-    unexpected = np.setdiff1d(labels, CFD_LABELS)
-    if unexpected.size:
-        raise CrackDataError(
-            f'groundTruth.Segmentation in {path} holds labels '
-            f'{labels.tolist()}; CFD region maps hold only 1 (background), '
-            '2 (crack), 3 (road enclosed by cracks) and 4 (thin crack). '
-            'Check the file.')
-    return np.isin(seg, crack_labels).astype(np.uint8)
-
-
-def _label(text: str) -> int:
-    value = int(text)
-    if value not in CFD_LABELS:
-        raise argparse.ArgumentTypeError(f'{value} is not a CFD label (1-4)')
-    return value
+from mmcrack.datasets.conversion.cfd_mat import (DEFAULT_CRACK_LABELS,
+                                                 cfd_label, read_cfd_mat)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -109,7 +44,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'groundTruth/ (or a parent of it)')
     parser.add_argument(
         '--crack-labels',
-        type=_label,
+        type=cfd_label,
         nargs='+',
         default=list(DEFAULT_CRACK_LABELS),
         metavar='L',

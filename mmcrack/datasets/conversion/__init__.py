@@ -27,6 +27,13 @@ One module per job:
   :class:`CrackDataset` runs too) and writes the set;
 - :mod:`.cli`: the converters' common arguments and :func:`run`.
 
+What one set alone needs is a module of its own, imported from there by its
+converter:
+
+- :mod:`.crackseg9k_source`: CrackSeg9k's folders and its official split
+  lists (fetched once, cached);
+- :mod:`.cfd_mat`: CFD's ``.mat`` ground truth as 0/1 masks.
+
 Every error is a :class:`~mmcrack.datasets.mask_format.CrackDataError` that
 names the file and says how to fix it.
 """
