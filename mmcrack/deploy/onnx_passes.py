@@ -20,13 +20,6 @@ found, so any segmentor can go through them:
 * :func:`push_depth_to_space_through_conv1x1`: a narrowing pointwise conv
   after ``DepthToSpace`` runs before it, per phase, so the shuffle moves
   fewer channels.
-* :func:`commute_resize_conv1x1`: ``Conv1x1(Resize(x))`` becomes
-  ``Resize(Conv1x1(x))`` where the resize enlarges and the conv does not
-  widen: a 1x1 conv acts per pixel and linear or nearest interpolation
-  mixes pixels with weights that sum to one, so they commute, bias
-  included. HrSegNet projects every up-sampled semantic feature (Eq. (4));
-  projecting first runs the conv at 1/4-1/64 of the pixels and resizes
-  16 instead of 32-128 channels.
 
 ``tools/benchmark.py`` measures the exported graph (docs/benchmark.md's
 section); ``tools/deploy.py --no-optimize`` keeps mmdeploy's graph for a
@@ -119,21 +112,6 @@ def node_attributes(node) -> dict:
     return values
 
 
-def _shapes(model) -> Dict[str, List[int]]:
-    """Static shapes known after ONNX shape inference."""
-    import onnx
-    inferred = onnx.shape_inference.infer_shapes(model)
-    shapes = {}
-    graph = inferred.graph
-    for value in [*graph.input, *graph.output, *graph.value_info]:
-        dims = value.type.tensor_type.shape.dim
-        if dims and all(d.HasField('dim_value') for d in dims):
-            shapes[value.name] = [d.dim_value for d in dims]
-    for init in graph.initializer:
-        shapes[init.name] = list(init.dims)
-    return shapes
-
-
 def _is_pointwise_conv(g: _Graph, node) -> bool:
     if node.op_type != 'Conv' or g.array(node.input[1]) is None:
         return False
@@ -147,73 +125,6 @@ def _is_pointwise_conv(g: _Graph, node) -> bool:
             and all(s == 1 for s in attrs.get('strides', [1, 1]))
             and all(p == 0 for p in attrs.get('pads', [0, 0, 0, 0]))
             and attrs.get('auto_pad', 'NOTSET') in ('NOTSET', 'VALID'))
-
-
-def commute_resize_conv1x1(model) -> int:
-    """Run a 1x1 conv before the up-sampling ``Resize`` that feeds it.
-
-    Applies where the ``Resize`` (mode linear or nearest, no antialias, not
-    ``tf_crop_and_resize``) enlarges a tensor of static shape, its output
-    feeds only a pointwise ``Conv`` whose weights are initializers, the
-    conv has at most as many output as input channels, and the resize's
-    ``sizes`` (or ``scales``) are constants.
-
-    Args:
-        model (onnx.ModelProto): Modified in place.
-
-    Returns:
-        int: The number of rewritten pairs.
-    """
-    from onnx import helper
-    g = _Graph(model)
-    shapes = _shapes(model)
-    rewritten = 0
-    for resize in list(g.graph.node):
-        if resize.op_type != 'Resize':
-            continue
-        attrs = node_attributes(resize)
-        conv = g.only_consumer(resize.output[0])
-        x_shape = shapes.get(resize.input[0])
-        y_shape = shapes.get(resize.output[0])
-        if (conv is None or not _is_pointwise_conv(g, conv)
-                or attrs.get('mode', 'nearest') not in ('linear', 'nearest')
-                or attrs.get('antialias', 0)
-                or attrs.get('coordinate_transformation_mode') ==
-                'tf_crop_and_resize' or attrs.get('axes') is not None
-                or x_shape is None or y_shape is None or len(x_shape) != 4):
-            continue
-        weight = g.array(conv.input[1])
-        out_channels, in_channels = weight.shape[:2]
-        if out_channels > in_channels or np.prod(y_shape[2:]) <= np.prod(
-                x_shape[2:]):
-            continue
-        inputs = list(resize.input) + [''] * (4 - len(resize.input))
-        sizes = g.array(inputs[3]) if inputs[3] else None
-        scales = g.array(inputs[2]) if inputs[2] else None
-        if inputs[3] and sizes is None or inputs[2] and scales is None:
-            continue  # computed at run time (dynamic shapes)
-        if sizes is not None:
-            new_sizes = sizes.copy()
-            new_sizes[1] = out_channels
-            inputs[3] = g.add_initializer(
-                new_sizes, g.unique_name(f'{resize.name}.sizes'))
-        elif scales is None or scales[1] != 1:
-            continue
-        projected = g.unique_name(f'{conv.name}_before_resize')
-        new_conv = helper.make_node(
-            'Conv', [resize.input[0], *conv.input[1:]], [projected],
-            name=conv.name)
-        new_conv.attribute.extend(conv.attribute)
-        inputs[0] = projected
-        while inputs and not inputs[-1]:
-            inputs.pop()
-        new_resize = helper.make_node(
-            'Resize', inputs, [conv.output[0]], name=resize.name)
-        new_resize.attribute.extend(resize.attribute)
-        g.replace([resize, conv], [new_conv, new_resize])
-        rewritten += 1
-    g.remove_unused_initializers()
-    return rewritten
 
 
 #: Stride-2 3x3 ConvTranspose (padding 1, output padding 1) as a 2x2 conv:
@@ -470,8 +381,7 @@ def push_depth_to_space_through_conv1x1(model) -> int:
 #: The passes of :func:`optimize_onnx`, in order. The resize passes need
 #: the constant ``sizes`` that ONNX Runtime's constant folding leaves.
 PASSES = (conv_transpose_to_depth_to_space, move_relu_before_depth_to_space,
-          binary_argmax_to_sign, push_depth_to_space_through_conv1x1,
-          commute_resize_conv1x1)
+          binary_argmax_to_sign, push_depth_to_space_through_conv1x1)
 
 
 def optimize_onnx(onnx_file: str, output_file: Optional[str] = None) -> dict:

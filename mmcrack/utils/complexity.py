@@ -2,9 +2,11 @@
 
 Papers report "FLOPs" under many conventions. mmcrack counts **MACs** with
 forward hooks on the modules, using the per-module rules of
-pytorch-OpCounter's ``thop.profile``. For HrSegNet-B16 / B32 / B48 / B64 at
-1x3x400x400 they give 0.637 / 2.503 / 5.597 / 9.920 GMACs, the paper's
-"GFLOPs" of B32 and B48 (2.50 and 5.60, Table 5; it prints 0.66 for B16).
+pytorch-OpCounter's ``thop.profile``. With the official code's order of
+HrSegNet's fuse step (1x1 convolution after up-sampling) these rules give
+the paper's "GFLOPs" of B32 and B48 (2.50 and 5.60, Table 5; it prints 0.66
+for B16, the rules 0.637); mmcrack's order (convolution first, the same
+output) needs fewer (configs/hrsegnet/README.md).
 The rules:
 
 * convolution (also transposed): ``output elements x in_channels / groups

@@ -26,7 +26,7 @@ def test_deploy_onnxruntime(tmp_path, cfd_dir, run_tool):
     # torch2onnx ran in a subprocess of mmdeploy's.
     assert 'torch2onnx in subprocess' in out
     assert 'Optimized the graph: ' in out
-    assert 'commute_resize_conv1x1 x9' in out
+    assert 'conv_transpose_to_depth_to_space x1' in out
     onnx_file = work_dir / 'end2end.onnx'
     for name in ('end2end.onnx', 'deploy.json', 'pipeline.json',
                  'detail.json'):

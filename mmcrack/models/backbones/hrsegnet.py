@@ -121,14 +121,15 @@ class HrSegBlock(BaseModule):
                 self.high_convs, self.semantic_convs, self.fuse_convs):
             high = high_conv(high)
             semantic = semantic_conv(semantic)
-            # Eq. (4), with the 1x1 projection after up-sampling as in the
-            # official code: X_h = X_h + conv1x1(up(X_s)).
-            high = high + fuse_conv(
-                resize(
-                    semantic,
-                    size=size,
-                    mode='bilinear',
-                    align_corners=self.align_corners))
+            # Eq. (4): X_h = X_h + conv1x1(up(X_s)), as the official code
+            # computes it, here as up(conv1x1(X_s)): bilinear weights sum
+            # to 1, so the two orders give the same output, and projecting
+            # first up-samples base_channels instead of 2-8x as many.
+            high = high + resize(
+                fuse_conv(semantic),
+                size=size,
+                mode='bilinear',
+                align_corners=self.align_corners)
         return high
 
 
