@@ -18,7 +18,6 @@ close names or say how to get missing weights.
 """
 import difflib
 import importlib
-import os
 import os.path as osp
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,8 +26,7 @@ from typing import Dict, List, Optional, Union
 from mmengine.config import Config
 from mmengine.infer import BaseInferencer
 
-#: Where converted third-party weights go (``$MMCRACK_HOME`` overrides it).
-DEFAULT_HOME = '~/.cache/mmcrack'
+from ..utils.mmcrack_home import mmcrack_home
 
 
 class UnknownModelError(KeyError):
@@ -40,11 +38,6 @@ class UnknownModelError(KeyError):
 
 class MissingWeightsError(FileNotFoundError):
     """A model of the index whose weights are not on this machine."""
-
-
-def mmcrack_home() -> str:
-    """``$MMCRACK_HOME``, else ``~/.cache/mmcrack``, expanded."""
-    return osp.expanduser(os.environ.get('MMCRACK_HOME', DEFAULT_HOME))
 
 
 @dataclass

@@ -20,7 +20,7 @@ import urllib.request
 from collections import Counter
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ...apis.model_index import mmcrack_home
+from ...utils.mmcrack_home import mmcrack_home
 from ...utils.constants import IMAGE_EXTENSIONS
 from ..mask_format import CrackDataError
 from .pairing import Sample, find_dir
