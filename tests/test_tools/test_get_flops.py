@@ -3,7 +3,7 @@
 import pytest
 import torch
 import torch.nn as nn
-from helpers import REPO_ROOT
+from helpers import REPO_ROOT, official_fuse_order
 from mmengine import Config
 
 from mmcrack.models.backbones.hrsegnet import HrSegBlock
@@ -42,20 +42,6 @@ def test_hrsegnet_params_and_macs(tool, capsys, config):
     assert 'Input shape: (1, 3, 400, 400)' in out
     result = tool.get_complexity(Config.fromfile(CONFIGS / config), (400, 400))
     assert result == dict(params=params, params_infer=params_infer, macs=macs)
-
-
-def official_fuse_order(block, x):
-    """HrSegBlock.forward with the official code's order: conv1x1(up(s))."""
-    size = x.shape[2:]
-    high, semantic = x, x
-    for high_conv, semantic_conv, fuse_conv in zip(
-            block.high_convs, block.semantic_convs, block.fuse_convs):
-        high = high_conv(high)
-        semantic = semantic_conv(semantic)
-        high = high + fuse_conv(
-            nn.functional.interpolate(
-                semantic, size=size, mode='bilinear', align_corners=True))
-    return high
 
 
 @pytest.mark.slow
